@@ -1,0 +1,7 @@
+//! Node binding of the webknossos Rust core. It only converts JavaScript values to core types and
+//! runs the work on native threads; every function returns a Promise (an `AsyncTask`).
+
+mod control;
+mod error;
+mod task;
+mod wkw;
