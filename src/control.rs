@@ -38,9 +38,9 @@ pub struct JobControl {
 
 impl JobControl {
     pub fn new(abort: Option<&AbortFlag>, progress: Option<ProgressCallback>, jobs: Option<u32>) -> Self {
-        let threads = jobs.map(|j| j.max(1) as usize).unwrap_or_else(|| {
-            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1)
-        });
+        let threads = jobs
+            .map(|j| j.max(1) as usize)
+            .unwrap_or_else(|| std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1));
         JobControl { abort: abort.map(|a| a.flag.clone()), progress, threads }
     }
 
@@ -52,10 +52,9 @@ impl JobControl {
             }
         };
         let control = ::wkw::Control::new(self.abort.as_deref(), Some(&report));
-        let pool = rayon::ThreadPoolBuilder::new()
-            .num_threads(self.threads)
-            .build()
-            .map_err(|e| ::wkw::Error::new(::wkw::ErrorKind::Io, format!("Could not start {} threads: {e}", self.threads)))?;
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(self.threads).build().map_err(|e| {
+            ::wkw::Error::new(::wkw::ErrorKind::Io, format!("Could not start {} threads: {e}", self.threads))
+        })?;
         pool.install(|| work(&control))
     }
 }

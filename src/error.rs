@@ -19,7 +19,6 @@ pub fn to_js(error: CoreError) -> napi::Error {
     napi::Error::from_reason(format!("[{}] {}", code(error.kind), error.message))
 }
 
-
 /// Runs `work`, turning core errors and panics into JavaScript errors: a bug in the core must
 /// reject a Promise, never abort the Node process.
 pub fn guarded<T>(work: impl FnOnce() -> ::wkw::Result<T>) -> napi::Result<T> {

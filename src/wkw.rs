@@ -80,7 +80,13 @@ pub fn wkw_read(root: String, offset: Vec<f64>, shape: Vec<f64>, mut out: Uint8A
 /// Writes `data`, a byte view of the caller's typed array. With `padCompressed`, unaligned writes
 /// to compressed files keep the rest of each file instead of failing.
 #[napi(ts_return_type = "Promise<void>")]
-pub fn wkw_write(root: String, offset: Vec<f64>, shape: Vec<f64>, data: Uint8Array, pad_compressed: bool) -> AsyncTask<Work<()>> {
+pub fn wkw_write(
+    root: String,
+    offset: Vec<f64>,
+    shape: Vec<f64>,
+    data: Uint8Array,
+    pad_compressed: bool,
+) -> AsyncTask<Work<()>> {
     spawn(move || Dataset::open(&PathBuf::from(root))?.write(&to_box(&offset, &shape)?, &data, pad_compressed))
 }
 
@@ -90,7 +96,9 @@ pub fn wkw_compress(
     root: String,
     target: String,
     jobs: Option<u32>,
-    #[napi(ts_arg_type = "((done: number, total: number) => void) | undefined | null")] on_progress: Option<ProgressCallback>,
+    #[napi(ts_arg_type = "((done: number, total: number) => void) | undefined | null")] on_progress: Option<
+        ProgressCallback,
+    >,
     abort: Option<&AbortFlag>,
 ) -> AsyncTask<Work<WkwHeader>> {
     let control = JobControl::new(abort, on_progress, jobs);

@@ -1,18 +1,18 @@
 import type { DType, TypedArray } from '../../index'
 import { arrayType } from '../../lib/dtype'
 
-/** Deterministic pseudo-random values of `dtype` (xorshift over all bytes), finite for floats. */
+/** Deterministic pseudo-random values of `dtype` (xorshift over all bits), finite for floats. */
 export function randomArray(dtype: DType, length: number, seed = 1): TypedArray {
   const type = arrayType(dtype)
-  const bytes = new Uint8Array(length * type.BYTES_PER_ELEMENT)
+  const words = new Uint32Array(Math.ceil((length * type.BYTES_PER_ELEMENT) / 4))
   let state = (seed * 2654435761) >>> 0 || 1
-  for (let i = 0; i < bytes.length; i++) {
+  for (let i = 0; i < words.length; i++) {
     state ^= state << 13
     state ^= state >>> 17
     state ^= state << 5
-    bytes[i] = state >>> 24
+    words[i] = state
   }
-  const array = new type(bytes.buffer)
+  const array = new type(words.buffer, 0, length)
   if (dtype === 'float32' || dtype === 'float64') {
     for (let i = 0; i < array.length; i++) if (!Number.isFinite(array[i] as number)) array[i] = i
   }

@@ -3,6 +3,7 @@
 use crate::error::{Error, IoContext, Result};
 use crate::header::{BlockType, Header, HEADER_SIZE};
 use crate::lz4;
+use crate::scratch::{with_buffer, STORED};
 use std::fs::File;
 use std::io;
 use std::os::unix::fs::FileExt;
@@ -84,54 +85,33 @@ impl DataFile {
         }
     }
 
-    /// Reads the consecutive blocks `first..first + count` with one read and hands each decoded
-    /// block to `visit(index, block)`.
-    pub fn read_blocks(
-        &self,
-        first: u64,
-        count: u64,
-        visit: &mut dyn FnMut(u64, &[u8]) -> Result<()>,
-    ) -> Result<()> {
-        let start = self.span(first).0;
-        let end = self.span(first + count - 1).1;
+    /// Reads block `index` into `out`, decompressing if needed.
+    pub fn read_block(&self, index: u64, out: &mut [u8]) -> Result<()> {
+        let (start, end) = self.span(index);
+        self.check_end(end)?;
+        if self.header.block_type == BlockType::Raw {
+            return read_exact_or_corrupt(&self.file, out, start, &self.path, "Block is truncated");
+        }
+        with_buffer(&STORED, (end - start) as usize, |stored| {
+            read_exact_or_corrupt(&self.file, stored, start, &self.path, "Block is truncated")?;
+            lz4::decompress(stored, out).map_err(|what| Error::corrupt(&self.path, format!("{what} (block {index})")))
+        })
+    }
+
+    fn check_end(&self, end: u64) -> Result<()> {
         if end > self.len {
             return Err(Error::corrupt(
                 &self.path,
-                format!("Block {} is truncated (file ends at byte {})", first + count - 1, self.len),
+                format!("Block ending at byte {end} is truncated (file ends at byte {})", self.len),
             ));
         }
-        let mut bytes = vec![0u8; (end - start) as usize];
-        read_exact_or_corrupt(&self.file, &mut bytes, start, &self.path, "Block is truncated")?;
-        if self.header.block_type == BlockType::Raw {
-            for (i, block) in bytes.chunks_exact(self.header.block_bytes()).enumerate() {
-                visit(first + i as u64, block)?;
-            }
-            return Ok(());
-        }
-        let mut block = vec![0u8; self.header.block_bytes()];
-        for index in first..first + count {
-            let (s, e) = self.span(index);
-            lz4::decompress(&bytes[(s - start) as usize..(e - start) as usize], &mut block)
-                .map_err(|what| Error::corrupt(&self.path, format!("{what} (block {index})")))?;
-            visit(index, &block)?;
-        }
         Ok(())
-    }
-
-    /// Reads block `index` into `out`, decompressing if needed.
-    pub fn read_block(&self, index: u64, out: &mut [u8]) -> Result<()> {
-        self.read_blocks(index, 1, &mut |_, block| {
-            out.copy_from_slice(block);
-            Ok(())
-        })
     }
 
     /// The stored bytes of block `index` of a compressed file, for copying it unchanged.
     pub fn read_compressed_block(&self, index: u64) -> Result<Vec<u8>> {
         let (start, end) = self.span(index);
-        if end > self.len {
-            return Err(Error::corrupt(&self.path, format!("Block {index} is truncated")));
-        }
+        self.check_end(end)?;
         let mut bytes = vec![0u8; (end - start) as usize];
         read_exact_or_corrupt(&self.file, &mut bytes, start, &self.path, "Block is truncated")?;
         Ok(bytes)

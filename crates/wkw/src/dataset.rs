@@ -1,12 +1,13 @@
 //! A WKW dataset: one directory with `header.wkw` and the data files `z<Z>/y<Y>/x<X>.wkw`.
 
-use crate::bbox::{BoundingBox, SharedBuffer};
+use crate::bbox::{copy_region, BoundingBox, SharedBuffer};
 use crate::control::Control;
 use crate::data_file::DataFile;
 use crate::error::{Error, ErrorKind, IoContext, Result};
 use crate::file_writer::{write_all_blocks, write_atomically, Block, FileWriter};
 use crate::header::{BlockType, Header};
 use crate::morton;
+use crate::scratch::{with_buffer, BLOCK, STAGING};
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::fs::{self, OpenOptions};
@@ -130,6 +131,10 @@ impl Dataset {
             }
             let kept = match &old {
                 Some(old) => read_block_of(old, cube_box.min, &header, index, overlap.is_none(), buffer)?,
+                None if overlap.is_some() => {
+                    buffer.fill(0);
+                    Block::Filled
+                }
                 None => Block::Zero,
             };
             match overlap {
@@ -148,7 +153,8 @@ impl Dataset {
     pub fn compress(&self, target: &Path, control: &Control) -> Result<Dataset> {
         let header = self.header.with_block_type(BlockType::Lz4Hc);
         let in_place = same_directory(&self.root, target);
-        let target = if in_place { Dataset { root: self.root.clone(), header } } else { Dataset::create(target, header)? };
+        let target =
+            if in_place { Dataset { root: self.root.clone(), header } } else { Dataset::create(target, header)? };
         let cubes = self.cube_files()?;
         control.start(cubes.len() as u64);
         cubes.into_par_iter().try_for_each(|cube| {
@@ -227,7 +233,7 @@ struct Source<'a> {
 impl Source<'_> {
     /// Copies `part` of the source into `block` (covering `block_box`).
     fn copy_into(&self, block: &mut [u8], block_box: &BoundingBox, part: &BoundingBox) {
-        crate::bbox::copy_region(block, block_box, self.data, self.region, part, self.voxel_size);
+        copy_region(block, block_box, self.data, self.region, part, self.voxel_size);
     }
 }
 
@@ -282,17 +288,51 @@ fn touched_blocks(header: &Header, origin: [u64; 3], part: &BoundingBox) -> Vec<
 }
 
 /// Copies `part` of the file at `origin` into `out` (covering `out_box`).
-fn read_part(file: &DataFile, origin: [u64; 3], part: &BoundingBox, out_box: &BoundingBox, out: SharedBuffer) -> Result<()> {
+///
+/// Blocks are decoded a few at a time along x into a staging buffer laid out like the output,
+/// which then goes to `out` in long contiguous rows. Copying each block's 32-byte rows straight
+/// into a large output touches a new page every few rows, and those TLB misses made reads twice
+/// as slow; the staging buffer stays small enough for the L2 cache.
+fn read_part(
+    file: &DataFile,
+    origin: [u64; 3],
+    part: &BoundingBox,
+    out_box: &BoundingBox,
+    out: SharedBuffer,
+) -> Result<()> {
     let header = *file.header();
     let voxel_size = header.voxel_size as usize;
-    let indices = touched_blocks(&header, origin, part);
-    let max = (RUN_BYTES / header.block_bytes()).max(1) as u64;
-    runs(&indices, max).into_par_iter().try_for_each(|(first, count)| {
-        file.read_blocks(first, count, &mut |index, block| {
-            let block_box = block_box(&header, origin, index);
-            let region = block_box.intersect(part).expect("touched block");
-            // SAFETY: blocks are disjoint, so each fills its own part of `out`.
-            unsafe { out.copy_from(out_box, block, &block_box, &region, voxel_size) };
+    let block_len = header.block_len() as u64;
+    let local = part.relative_to(origin);
+    let (lo, hi) = (local.min.map(|v| v / block_len), local.max().map(|v| (v - 1) / block_len));
+    const STAGING_BYTES: usize = 512 << 10;
+    let per_row = (STAGING_BYTES / header.block_bytes()).max(1) as u64;
+    let rows: Vec<[u64; 3]> = (lo[2]..=hi[2])
+        .flat_map(|bz| {
+            (lo[1]..=hi[1]).flat_map(move |by| (lo[0]..=hi[0]).step_by(per_row as usize).map(move |bx| [bx, by, bz]))
+        })
+        .collect();
+    rows.into_par_iter().try_for_each(|[first, by, bz]| {
+        let last = (first + per_row - 1).min(hi[0]);
+        let row_box = BoundingBox::new(
+            [origin[0] + first * block_len, origin[1] + by * block_len, origin[2] + bz * block_len],
+            [(last - first + 1) * block_len, block_len, block_len],
+        )
+        .intersect(part)
+        .expect("row of the part");
+        with_buffer(&STAGING, row_box.byte_len(voxel_size)?, |buffer| {
+            with_buffer(&BLOCK, header.block_bytes(), |block| {
+                for bx in first..=last {
+                    let index = morton::encode([bx, by, bz]);
+                    file.read_block(index, block)?;
+                    let block_box = block_box(&header, origin, index);
+                    let region = block_box.intersect(&row_box).expect("block of the row");
+                    copy_region(buffer, &row_box, block, &block_box, &region, voxel_size);
+                }
+                Ok::<_, Error>(())
+            })?;
+            // SAFETY: rows of blocks are disjoint, so each fills its own part of `out`.
+            unsafe { out.copy_from(out_box, buffer, &row_box, &row_box, voxel_size) };
             Ok(())
         })
     })
@@ -300,25 +340,32 @@ fn read_part(file: &DataFile, origin: [u64; 3], part: &BoundingBox, out_box: &Bo
 
 /// Writes `source` into an existing raw file: whole blocks directly, partial blocks by
 /// read-modify-write. Header and length never change, so the file stays valid throughout.
-fn write_raw_in_place(path: &Path, old: &DataFile, origin: [u64; 3], part: &BoundingBox, source: &Source) -> Result<()> {
+fn write_raw_in_place(
+    path: &Path,
+    old: &DataFile,
+    origin: [u64; 3],
+    part: &BoundingBox,
+    source: &Source,
+) -> Result<()> {
     let header = *old.header();
     let file = OpenOptions::new().write(true).open(path).at("open for writing", path)?;
     let block_bytes = header.block_bytes();
     let indices = touched_blocks(&header, origin, part);
     let max = (RUN_BYTES / block_bytes).max(1) as u64;
     runs(&indices, max).into_par_iter().try_for_each(|(first, count)| {
-        let mut buffer = vec![0u8; count as usize * block_bytes];
-        for (i, block) in buffer.chunks_exact_mut(block_bytes).enumerate() {
-            let index = first + i as u64;
-            let block_box = block_box(&header, origin, index);
-            let overlap = block_box.intersect(part).expect("touched block");
-            if overlap != block_box {
-                old.read_block(index, block)?;
+        with_buffer(&STAGING, count as usize * block_bytes, |buffer| {
+            for (i, block) in buffer.chunks_exact_mut(block_bytes).enumerate() {
+                let index = first + i as u64;
+                let block_box = block_box(&header, origin, index);
+                let overlap = block_box.intersect(part).expect("touched block");
+                if overlap != block_box {
+                    old.read_block(index, block)?;
+                }
+                source.copy_into(block, &block_box, &overlap);
             }
-            source.copy_into(block, &block_box, &overlap);
-        }
-        let offset = header.data_offset + first * block_bytes as u64;
-        file.write_all_at(&buffer, offset).at("write", path)
+            let offset = header.data_offset + first * block_bytes as u64;
+            file.write_all_at(buffer, offset).at("write", path)
+        })
     })
 }
 
@@ -333,7 +380,8 @@ fn numbered_entries(dir: &Path, prefix: &str, suffix: &str) -> Result<Vec<(u64, 
     for entry in entries {
         let entry = entry.at("list", dir)?;
         let name = entry.file_name();
-        let Some(digits) = name.to_str().and_then(|n| n.strip_prefix(prefix)).and_then(|n| n.strip_suffix(suffix)) else {
+        let Some(digits) = name.to_str().and_then(|n| n.strip_prefix(prefix)).and_then(|n| n.strip_suffix(suffix))
+        else {
             continue;
         };
         if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {

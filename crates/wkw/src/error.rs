@@ -48,11 +48,7 @@ impl Error {
             io::ErrorKind::AlreadyExists => ErrorKind::AlreadyExists,
             _ => ErrorKind::Io,
         };
-        Error {
-            kind,
-            message: format!("Could not {action} \"{}\": {source}", path.display()),
-            source: Some(source),
-        }
+        Error { kind, message: format!("Could not {action} \"{}\": {source}", path.display()), source: Some(source) }
     }
 }
 

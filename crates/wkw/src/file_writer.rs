@@ -5,6 +5,7 @@ use crate::control::Control;
 use crate::error::{Error, IoContext, Result};
 use crate::header::{Header, HEADER_SIZE};
 use crate::lz4;
+use crate::scratch::{with_buffer, PRODUCED};
 use rayon::prelude::*;
 use std::fs::{self, File, OpenOptions};
 use std::os::unix::fs::FileExt;
@@ -62,7 +63,11 @@ impl FileWriter {
             tmp,
             file,
             header,
-            jump_table: Vec::with_capacity(if header.block_type.is_compressed() { header.blocks_per_file() as usize } else { 0 }),
+            jump_table: Vec::with_capacity(if header.block_type.is_compressed() {
+                header.blocks_per_file() as usize
+            } else {
+                0
+            }),
             pending: Vec::new(),
             position: header.data_offset,
             finished: false,
@@ -141,7 +146,7 @@ impl Drop for FileWriter {
 
 /// What a producer made of one block.
 pub enum Block {
-    /// The zeroed block buffer was filled with the block's voxels.
+    /// Every byte of the block buffer was written with the block's voxels.
     Filled,
     /// The block is all zeros.
     Zero,
@@ -150,8 +155,9 @@ pub enum Block {
 }
 
 /// Writes every block of the file `writer` in Morton order. `produce(index, block)` is called in
-/// parallel, with a zeroed buffer of one block; compression runs in parallel too, and only a batch
-/// of blocks is held in memory at any time.
+/// parallel, with a buffer of one block whose content is unspecified (zeroing it first would cost
+/// as much as a raw write); compression runs in parallel too, and only two
+/// batches of blocks are held in memory: one being produced while the previous one is written.
 pub fn write_all_blocks(
     mut writer: FileWriter,
     control: &Control,
@@ -161,50 +167,51 @@ pub fn write_all_blocks(
     let n = header.blocks_per_file();
     let block_bytes = header.block_bytes();
     let batch = (BATCH_BYTES / block_bytes).max(rayon::current_num_threads() * 2) as u64;
+    if !header.block_type.is_compressed() {
+        let shared = &writer;
+        (0..n).into_par_iter().try_for_each(|index| {
+            control.checkpoint()?;
+            with_buffer(&PRODUCED, block_bytes, |buffer| match produce(index, buffer)? {
+                Block::Filled if buffer.iter().any(|&b| b != 0) => shared.write_raw_block(index, buffer),
+                Block::Filled | Block::Zero => Ok(()),
+                Block::Compressed(bytes) => {
+                    lz4::decompress(&bytes, buffer).map_err(Error::invalid)?;
+                    shared.write_raw_block(index, buffer)
+                }
+            })
+        })?;
+        return writer.finish();
+    }
     let compress = |raw: &[u8]| -> Result<Vec<u8>> {
         let mut out = Vec::new();
         lz4::compress(raw, header.block_type, &mut out).map_err(Error::invalid)?;
         Ok(out)
     };
-    let zero_block = if header.block_type.is_compressed() { compress(&vec![0u8; block_bytes])? } else { Vec::new() };
-    for start in (0..n).step_by(batch as usize) {
+    let zero_block = compress(&vec![0u8; block_bytes])?;
+    let produce_batch = |start: u64| -> Result<Vec<Vec<u8>>> {
         control.checkpoint()?;
-        let range = start..(start + batch).min(n);
-        if header.block_type.is_compressed() {
-            let blocks: Vec<Vec<u8>> = range
-                .into_par_iter()
-                .map_init(
-                    || vec![0u8; block_bytes],
-                    |buffer, index| {
-                        buffer.fill(0);
-                        match produce(index, buffer)? {
-                            Block::Filled => compress(buffer),
-                            Block::Zero => Ok(zero_block.clone()),
-                            Block::Compressed(bytes) => Ok(bytes),
-                        }
-                    },
-                )
-                .collect::<Result<_>>()?;
-            for block in &blocks {
-                writer.append_compressed_block(block)?;
-            }
-        } else {
-            let writer = &writer;
-            range.into_par_iter().try_for_each_init(
-                || vec![0u8; block_bytes],
-                |buffer, index| {
-                    buffer.fill(0);
-                    match produce(index, buffer)? {
-                        Block::Filled if buffer.iter().any(|&b| b != 0) => writer.write_raw_block(index, buffer),
-                        Block::Filled | Block::Zero => Ok(()),
-                        Block::Compressed(bytes) => {
-                            lz4::decompress(&bytes, buffer).map_err(Error::invalid)?;
-                            writer.write_raw_block(index, buffer)
-                        }
-                    }
-                },
-            )?;
-        }
+        (start..(start + batch).min(n))
+            .into_par_iter()
+            .map(|index| {
+                with_buffer(&PRODUCED, block_bytes, |buffer| match produce(index, buffer)? {
+                    Block::Filled => compress(buffer),
+                    Block::Zero => Ok(zero_block.clone()),
+                    Block::Compressed(bytes) => Ok(bytes),
+                })
+            })
+            .collect()
+    };
+    let mut previous: Vec<Vec<u8>> = Vec::new();
+    for start in (0..n).step_by(batch as usize) {
+        let (produced, written) = rayon::join(
+            || produce_batch(start),
+            || previous.iter().try_for_each(|block| writer.append_compressed_block(block)),
+        );
+        written?;
+        previous = produced?;
+    }
+    for block in &previous {
+        writer.append_compressed_block(block)?;
     }
     writer.finish()
 }

@@ -125,9 +125,7 @@ pub struct Header {
 
 fn log2_of_power_of_two(name: &str, value: u32) -> Result<u8> {
     if value == 0 || !value.is_power_of_two() || value > MAX_LEN {
-        return Err(Error::invalid(format!(
-            "{name} must be a power of two between 1 and {MAX_LEN}, but is {value}"
-        )));
+        return Err(Error::invalid(format!("{name} must be a power of two between 1 and {MAX_LEN}, but is {value}")));
     }
     Ok(value.trailing_zeros() as u8)
 }
@@ -168,10 +166,7 @@ impl Header {
             return Err(Error::corrupt(path, format!("Header of {} bytes, expected 16", bytes.len())));
         }
         if &bytes[0..3] != MAGIC {
-            return Err(Error::corrupt(
-                path,
-                format!("Sequence of magic bytes {:?} is invalid", &bytes[0..3]),
-            ));
+            return Err(Error::corrupt(path, format!("Sequence of magic bytes {:?} is invalid", &bytes[0..3])));
         }
         if bytes[3] != VERSION {
             return Err(Error::corrupt(path, format!("Version number '{}' is invalid", bytes[3])));
@@ -198,11 +193,7 @@ impl Header {
         if header.block_len() > MAX_LEN * 8 || header.file_len() > MAX_LEN {
             return Err(Error::corrupt(
                 path,
-                format!(
-                    "Unsupported lengths (block {}, file {} blocks)",
-                    header.block_len(),
-                    header.file_len()
-                ),
+                format!("Unsupported lengths (block {}, file {} blocks)", header.block_len(), header.file_len()),
             ));
         }
         Ok(header)

@@ -11,6 +11,7 @@ pub mod file_writer;
 pub mod header;
 pub mod lz4;
 pub mod morton;
+mod scratch;
 
 pub use bbox::BoundingBox;
 pub use control::Control;

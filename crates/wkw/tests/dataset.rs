@@ -11,7 +11,9 @@ use wkw::{BlockType, Control, Dataset, ErrorKind, VoxelType};
 #[test]
 fn round_trips_across_file_and_block_borders() {
     for block_type in [BlockType::Raw, BlockType::Lz4, BlockType::Lz4Hc] {
-        for (voxel_type, channels) in [(VoxelType::U8, 1), (VoxelType::U16, 3), (VoxelType::F64, 2), (VoxelType::I32, 1)] {
+        for (voxel_type, channels) in
+            [(VoxelType::U8, 1), (VoxelType::U16, 3), (VoxelType::F64, 2), (VoxelType::I32, 1)]
+        {
             let dir = tempfile::tempdir().unwrap();
             let ds = create(dir.path(), header(voxel_type, channels, 4, 4, block_type));
             let vs = ds.header().voxel_size as usize;
@@ -136,7 +138,8 @@ fn a_cancelled_compression_leaves_only_whole_files() {
             cancelled.store(true, std::sync::atomic::Ordering::Relaxed);
         }
     };
-    let err = src.compress(&dir.path().join("dst"), &Control::new(Some(&cancelled), Some(&cancel_after_some))).unwrap_err();
+    let err =
+        src.compress(&dir.path().join("dst"), &Control::new(Some(&cancelled), Some(&cancel_after_some))).unwrap_err();
     assert_eq!(err.kind, ErrorKind::Cancelled);
     let written = walk(&dir.path().join("dst"));
     assert!(written.iter().all(|p| p == "header.wkw" || p.ends_with(".wkw")), "{written:?}");

@@ -20,7 +20,10 @@ fn raw_two_channel_file_is_byte_exact() {
         bytes,
         from_hex("57 4B 57 01 01 01 01 02 10 00 00 00 00 00 00 00 00 64 01 65 02 66 03 67 04 68 05 69 06 6A 07 6B")
     );
-    assert_eq!(fs::read(dir.path().join("header.wkw")).unwrap(), from_hex("57 4B 57 01 01 01 01 02 00 00 00 00 00 00 00 00"));
+    assert_eq!(
+        fs::read(dir.path().join("header.wkw")).unwrap(),
+        from_hex("57 4B 57 01 01 01 01 02 00 00 00 00 00 00 00 00")
+    );
 }
 
 #[test]
@@ -31,7 +34,9 @@ fn lz4hc_zero_and_ramp_files_are_byte_exact() {
     let path = dir.path().join("z0/y0/x0.wkw");
     assert_eq!(
         fs::read(&path).unwrap(),
-        from_hex("57 4B 57 01 02 03 01 01 18 00 00 00 00 00 00 00 23 00 00 00 00 00 00 00 1F 00 01 00 27 50 00 00 00 00 00")
+        from_hex(
+            "57 4B 57 01 02 03 01 01 18 00 00 00 00 00 00 00 23 00 00 00 00 00 00 00 1F 00 01 00 27 50 00 00 00 00 00"
+        )
     );
     let ramp: Vec<u8> = (0..64).collect();
     ds.write(&bbox([0, 0, 0], [4, 4, 4]), &ramp, false).unwrap();
@@ -88,7 +93,16 @@ fn raw_block_order_matches_the_reference() {
     let block1: Vec<u16> = (8..16).map(voxel).collect();
     assert_eq!(
         block1,
-        [value(2, 0, 0), value(3, 0, 0), value(2, 1, 0), value(3, 1, 0), value(2, 0, 1), value(3, 0, 1), value(2, 1, 1), value(3, 1, 1)]
+        [
+            value(2, 0, 0),
+            value(3, 0, 0),
+            value(2, 1, 0),
+            value(3, 1, 0),
+            value(2, 0, 1),
+            value(3, 0, 1),
+            value(2, 1, 1),
+            value(3, 1, 1)
+        ]
     );
     assert_eq!(voxel(4 * 8), value(0, 0, 2));
     assert_eq!(voxel(8 * 8), value(4, 0, 0));

@@ -1,0 +1,19 @@
+// `npm run bench [-- wkw]`: benchmarks, never part of `npm test`.
+import { availableParallelism } from 'node:os'
+import { benchRoot } from './util'
+import { benchWkw } from './wkw'
+
+const suites: Record<string, () => Promise<void>> = { wkw: benchWkw }
+
+async function main(): Promise<void> {
+  const chosen = process.argv.slice(2)
+  console.log(`# ${availableParallelism()} cores, Node ${process.version}, data in ${benchRoot}`)
+  for (const [name, run] of Object.entries(suites)) {
+    if (chosen.length === 0 || chosen.includes(name)) await run()
+  }
+}
+
+main().catch((error) => {
+  console.error(error)
+  process.exit(1)
+})

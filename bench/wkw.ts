@@ -1,0 +1,132 @@
+// Writes, compresses and reads a 1024³ uint8 color volume and a 1024³ uint32 segmentation-like
+// volume with our WkwDataset and with the Python `wkw` package, on the same bytes, and prints
+// throughput and the ratio. Raw writes are also compared with `cp` of the same bytes. Every step
+// is the best of REPEAT runs on each side.
+import { execFileSync } from 'node:child_process'
+import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs'
+import { join } from 'node:path'
+import { WkwDataset } from '../index'
+import { type Row, best, printTable, python, seconds, workDir } from './util'
+
+const EDGE = 1024
+const SLAB = 256
+const REPEAT = 3
+
+/** Smooth structures plus noise, like an EM image. */
+function colorSlab(z0: number): Uint8Array {
+  const data = new Uint8Array(EDGE * EDGE * SLAB)
+  const sx = Float64Array.from({ length: EDGE }, (_, x) => Math.sin(x / 23))
+  const cy = Float64Array.from({ length: EDGE }, (_, y) => Math.cos(y / 31))
+  let state = 12345 + z0
+  let i = 0
+  for (let z = z0; z < z0 + SLAB; z++) {
+    const zTerm = 128 + 30 * Math.sin(z / 17)
+    for (let y = 0; y < EDGE; y++) {
+      for (let x = 0; x < EDGE; x++) {
+        state = (state * 1103515245 + 12345) >>> 0
+        data[i++] = zTerm + 60 * sx[x] * cy[y] + ((state >>> 24) & 15)
+      }
+    }
+  }
+  return data
+}
+
+/** Labelled cells of about 45 voxels whose borders do not follow the blocks. */
+function segmentationSlab(z0: number): Uint32Array {
+  const data = new Uint32Array(EDGE * EDGE * SLAB)
+  let i = 0
+  for (let z = z0; z < z0 + SLAB; z++) {
+    const cz = Math.floor(z / 45)
+    for (let y = 0; y < EDGE; y++) {
+      const cy = Math.floor((y + 11 * cz) / 41)
+      for (let x = 0; x < EDGE; x++) {
+        const cx = Math.floor((x + 7 * cy + 3 * cz) / 47)
+        data[i++] = (Math.imul((cx * 73856093) ^ (cy * 19349663) ^ (cz * 83492791), 2654435761) >>> 8) + 1
+      }
+    }
+  }
+  return data
+}
+
+async function volume(name: string, dtype: 'uint8' | 'uint32', makeSlab: (z0: number) => Uint8Array | Uint32Array): Promise<Row[]> {
+  const dir = workDir(`wkw-${dtype}`)
+  const input = join(dir, 'input.bin')
+  const fd = openSync(input, 'w')
+  const slabs: (Uint8Array | Uint32Array)[] = []
+  for (let z = 0; z < EDGE; z += SLAB) {
+    slabs.push(makeSlab(z))
+    writeSync(fd, new Uint8Array(slabs[slabs.length - 1].buffer))
+  }
+  closeSync(fd)
+  const bytes = EDGE ** 3 * slabs[0].BYTES_PER_ELEMENT
+
+  const rawDir = join(dir, 'ours', 'raw')
+  const lz4hcDir = join(dir, 'ours', 'lz4hc')
+  const copy = join(dir, 'cp.wkw')
+  let raw: WkwDataset | undefined
+  // Files are deleted as soon as a step is done: on tmpfs they take memory from the next step.
+  const ours = {
+    writeRaw: await best(
+      REPEAT,
+      async () => {
+        rmSync(rawDir, { recursive: true, force: true })
+        raw = await WkwDataset.create(rawDir, { voxelType: dtype })
+      },
+      async () => {
+        for (let z = 0; z < EDGE; z += SLAB) await raw!.write([0, 0, z], { data: slabs[z / SLAB], shape: [EDGE, EDGE, SLAB] })
+      },
+    ),
+    cp: await best(
+      REPEAT,
+      async () => rmSync(copy, { force: true }),
+      async () => execFileSync('cp', [join(rawDir, 'z0', 'y0', 'x0.wkw'), copy]),
+    ).finally(() => rmSync(copy, { force: true })),
+    compress: await best(
+      REPEAT,
+      async () => rmSync(lz4hcDir, { recursive: true, force: true }),
+      async () => void (await raw!.compress(lz4hcDir)),
+    ),
+    readLz4hc: await best(
+      REPEAT,
+      async () => rmSync(rawDir, { recursive: true, force: true }),
+      async () => {
+        const compressed = await WkwDataset.open(lz4hcDir)
+        for (let z = 0; z < EDGE; z += SLAB) await compressed.read([0, 0, z], [EDGE, EDGE, SLAB])
+      },
+    ),
+  }
+  slabs.length = 0
+  rmSync(join(dir, 'ours'), { recursive: true, force: true })
+
+  let reference: Record<string, number> | undefined
+  if (python) {
+    mkdirSync(join(dir, 'py'))
+    const request = { dtype, edge: EDGE, slab: SLAB, input, dir: join(dir, 'py'), repeat: REPEAT }
+    const script = join(__dirname, 'reference', 'wkw_bench.py')
+    reference = JSON.parse(execFileSync(python, [script, JSON.stringify(request)], { encoding: 'utf8' }))
+  }
+  rmSync(dir, { recursive: true, force: true })
+
+  const gb = bytes / 1e9
+  const rate = (s: number) => `${(gb / s).toFixed(2)} GB/s (${seconds(s)})`
+  const row = (what: string, key: 'writeRaw' | 'compress' | 'readLz4hc'): Row => ({
+    what: `${name}: ${what}`,
+    ours: rate(ours[key]),
+    reference: reference ? rate(reference[key]) : 'n/a',
+    ratio: reference ? `${(reference[key] / ours[key]).toFixed(2)}×` : 'n/a',
+  })
+  return [
+    row('write raw', 'writeRaw'),
+    { what: `${name}: cp of the raw file`, ours: rate(ours.cp), reference: '', ratio: `our raw write: ${((ours.cp / ours.writeRaw) * 100).toFixed(0)} % of cp` },
+    row('compress to LZ4HC', 'compress'),
+    row('read LZ4HC', 'readLz4hc'),
+  ]
+}
+
+export async function benchWkw(): Promise<void> {
+  const rows = [
+    ...(await volume('1024³ uint8 color', 'uint8', colorSlab)),
+    ...(await volume('1024³ uint32 segmentation', 'uint32', segmentationSlab)),
+  ]
+  printTable(`WKW I/O, best of ${REPEAT} (ratio = Python wkw time / our time)`, rows)
+}
