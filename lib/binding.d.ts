@@ -10,6 +10,12 @@ export declare class AbortFlag {
 /** Compresses every data file with LZ4HC into `target` (in place when it is `root`). */
 export declare function wkwCompress(root: string, target: string, jobs?: number | undefined | null, onProgress?: ((done: number, total: number) => void) | undefined | null, abort?: AbortFlag | undefined | null): Promise<WkwHeader>
 
+/**
+ * Copies the box `offset`/`shape` of the dataset at `source` into the one at `target`; every
+ * touched target file is written whole (zeros outside the box).
+ */
+export declare function wkwCopy(source: string, target: string, offset: Array<number>, shape: Array<number>, jobs?: number | undefined | null, onProgress?: ((done: number, total: number) => void) | undefined | null, abort?: AbortFlag | undefined | null): Promise<void>
+
 export declare function wkwCreate(root: string, header: WkwHeader): Promise<WkwHeader>
 
 export interface WkwHeader {

@@ -18,8 +18,31 @@ export interface WkwHeader {
   numChannels: number
 }
 
-function toHeader(h: NativeHeader): WkwHeader {
+export function toHeader(h: NativeHeader): WkwHeader {
   return Object.freeze({ ...h, version: 1, blockType: h.blockType as BlockType, voxelType: h.voxelType as DType })
+}
+
+/** How many data files of a directory with header `header` the box touches. */
+export function filesTouched(box: { topLeft: Vec3; size: Vec3 }, header: WkwHeader): number {
+  const edge = header.blockLen * header.fileLen
+  if (box.size.some((s) => s <= 0)) return 0
+  return [0, 1, 2].reduce((n, i) => n * (Math.floor((box.topLeft[i] + box.size[i] - 1) / edge) - Math.floor(box.topLeft[i] / edge) + 1), 1)
+}
+
+/** Reads a box of the WKW directory `path` (with header `header`); missing data reads as 0. */
+export async function readBox(path: string, header: WkwHeader, offset: Vec3, size: Vec3): Promise<VoxelArray> {
+  const out = zeros(header.voxelType, header.numChannels, size)
+  if (product(size) > 0) await nativeCall(() => native.wkwRead(path, [...offset], [...size], bytesOf(out.data)))
+  return out
+}
+
+/**
+ * Writes checked voxels of size `size` at `offset`. With `padCompressed`, an unaligned write to
+ * compressed files keeps the rest of each file instead of failing.
+ */
+export async function writeBox(path: string, offset: Vec3, size: Vec3, data: VoxelInput, padCompressed: boolean): Promise<void> {
+  if (product(size) === 0) return
+  await nativeCall(() => native.wkwWrite(path, [...offset], [...size], bytesOf(data.data), padCompressed))
 }
 
 /**
@@ -50,11 +73,7 @@ export class WkwDataset {
   /** Reads the box at `offset` of size `shape` (x, y, z); missing data reads as 0. */
   async read(offset: Vec3, shape: Vec3): Promise<VoxelArray> {
     this.#checkOpen()
-    const at = toVec3(offset, 'offset')
-    const size = toVec3(shape, 'shape')
-    const out = zeros(this.header.voxelType, this.header.numChannels, size)
-    if (product(size) > 0) await nativeCall(() => native.wkwRead(this.path, [...at], [...size], bytesOf(out.data)))
-    return out
+    return readBox(this.path, this.header, toVec3(offset, 'offset'), toVec3(shape, 'shape'))
   }
 
   /**
@@ -65,8 +84,7 @@ export class WkwDataset {
     this.#checkOpen()
     const at = toVec3(offset, 'offset')
     const size = checkInput(data, this.header.voxelType, this.header.numChannels, `write to "${this.path}"`)
-    if (product(size) === 0) return
-    await nativeCall(() => native.wkwWrite(this.path, [...at], [...size], bytesOf(data.data), false))
+    await writeBox(this.path, at, size, data, false)
   }
 
   /** Compresses every data file with LZ4HC into a new dataset at `targetDir`. */

@@ -117,3 +117,25 @@ pub fn wkw_list_files(root: String) -> AsyncTask<Work<Vec<Vec<f64>>>> {
         Ok(cubes.into_iter().map(|c| c.iter().map(|&v| v as f64).collect()).collect())
     })
 }
+
+/// Copies the box `offset`/`shape` of the dataset at `source` into the one at `target`; every
+/// touched target file is written whole (zeros outside the box).
+#[napi(ts_return_type = "Promise<void>")]
+pub fn wkw_copy(
+    source: String,
+    target: String,
+    offset: Vec<f64>,
+    shape: Vec<f64>,
+    jobs: Option<u32>,
+    #[napi(ts_arg_type = "((done: number, total: number) => void) | undefined | null")] on_progress: Option<
+        ProgressCallback,
+    >,
+    abort: Option<&AbortFlag>,
+) -> AsyncTask<Work<()>> {
+    let control = JobControl::new(abort, on_progress, jobs);
+    spawn(move || {
+        let region = to_box(&offset, &shape)?;
+        let (source, target) = (Dataset::open(&PathBuf::from(source))?, Dataset::open(&PathBuf::from(target))?);
+        control.run(|c| target.copy_from(&source, &region, c))
+    })
+}

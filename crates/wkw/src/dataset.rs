@@ -147,6 +147,48 @@ impl Dataset {
         })
     }
 
+    /// Copies `region` of `source` into this dataset. Every data file of this dataset that `region`
+    /// touches is written whole from blocks read from `source` (voxels outside `region` become 0),
+    /// so memory stays at a few blocks per thread whatever the size of the region.
+    pub fn copy_from(&self, source: &Dataset, region: &BoundingBox, control: &Control) -> Result<()> {
+        if source.header.voxel_type != self.header.voxel_type || source.header.voxel_size != self.header.voxel_size {
+            return Err(Error::invalid(format!(
+                "Cannot copy {} × {} bytes from \"{}\" into {} × {} bytes in \"{}\"",
+                source.header.voxel_type.name(),
+                source.header.voxel_size,
+                source.root.display(),
+                self.header.voxel_type.name(),
+                self.header.voxel_size,
+                self.root.display()
+            )));
+        }
+        let cubes = region.cells(self.header.file_edge());
+        control.start(cubes.len() as u64);
+        cubes.into_par_iter().try_for_each(|cube| {
+            control.checkpoint()?;
+            let cube_box = BoundingBox::cell(cube, self.header.file_edge());
+            let part = cube_box.intersect(region).expect("cube of the region");
+            // One reader per file: it keeps only the source files this file needs.
+            let reader = source.reader();
+            let writer = FileWriter::create(&self.file_path(cube), &self.header)?;
+            write_all_blocks(writer, control, &|index, buffer| {
+                let block = block_box(&self.header, cube_box.min, index);
+                match block.intersect(&part) {
+                    None => Ok(Block::Zero),
+                    Some(overlap) => {
+                        if overlap != block {
+                            buffer.fill(0);
+                        }
+                        reader.read_into(&overlap, buffer, &block)?;
+                        Ok(Block::Filled)
+                    }
+                }
+            })?;
+            control.file_done();
+            Ok(())
+        })
+    }
+
     /// Compresses every data file with LZ4HC into the dataset at `target` (created here), or in
     /// place when `target` is this dataset's directory: each file is replaced by a rename, and
     /// `header.wkw` is switched to LZ4HC last.
@@ -194,9 +236,17 @@ impl Reader<'_> {
 
     /// Reads `region` into `out` (Fortran order, all channels per voxel); missing data reads as 0.
     pub fn read(&self, region: &BoundingBox, out: &mut [u8]) -> Result<()> {
+        self.read_into(region, out, region)
+    }
+
+    /// Reads `region` into the part it covers of `out`, a buffer covering `out_box`.
+    pub fn read_into(&self, region: &BoundingBox, out: &mut [u8], out_box: &BoundingBox) -> Result<()> {
         let header = &self.dataset.header;
         let voxel_size = header.voxel_size as usize;
-        check_buffer(region, out.len(), voxel_size)?;
+        check_buffer(out_box, out.len(), voxel_size)?;
+        if !out_box.contains(region) {
+            return Err(Error::invalid(format!("The box {region:?} is not inside the buffer's box {out_box:?}")));
+        }
         let shared = SharedBuffer::new(out);
         let edge = header.file_edge();
         region.cells(edge).into_par_iter().try_for_each(|cube| {
@@ -204,8 +254,8 @@ impl Reader<'_> {
             let part = cube_box.intersect(region).expect("cube of the region");
             match self.file(cube)? {
                 // SAFETY: each cube fills its own part of the region.
-                None => unsafe { shared.zero(region, &part, voxel_size) },
-                Some(file) => read_part(&file, cube_box.min, &part, region, shared)?,
+                None => unsafe { shared.zero(out_box, &part, voxel_size) },
+                Some(file) => read_part(&file, cube_box.min, &part, out_box, shared)?,
             }
             Ok(())
         })

@@ -269,3 +269,21 @@ fn temporary_files_are_not_data_files() {
     assert!(ds.cube_files().unwrap().is_empty());
     assert!(read(&ds, [0, 0, 0], [8, 4, 4]).iter().all(|&b| b == 0));
 }
+
+#[test]
+fn copies_a_region_into_files_of_another_layout() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = create(&dir.path().join("src"), header(VoxelType::U16, 2, 8, 2, BlockType::Lz4Hc));
+    let all = bbox([0, 0, 0], [48, 32, 32]);
+    let data = noise(all.byte_len(4).unwrap(), 4);
+    source.write(&all, &data, false).unwrap();
+    let target = create(&dir.path().join("dst"), header(VoxelType::U16, 2, 4, 4, BlockType::Raw));
+    let region = bbox([5, 3, 7], [30, 20, 10]);
+    target.copy_from(&source, &region, &Control::default()).unwrap();
+    assert_eq!(read(&target, region.min, region.size), read(&source, region.min, region.size));
+    // Outside the region the copied files hold zeros.
+    assert!(read(&target, [0, 0, 0], [5, 16, 16]).iter().all(|&b| b == 0));
+    assert_eq!(target.cube_files().unwrap().len(), 3 * 2 * 2);
+    let wrong = create(&dir.path().join("u8"), header(VoxelType::U8, 1, 4, 4, BlockType::Raw));
+    assert_eq!(wrong.copy_from(&source, &region, &Control::default()).unwrap_err().kind, ErrorKind::InvalidArgument);
+}
