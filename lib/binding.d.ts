@@ -7,6 +7,33 @@ export declare class AbortFlag {
   abort(): void
 }
 
+export declare function sampleMag(step: SamplingStep, jobs?: number | undefined | null, onProgress?: ((done: number, total: number) => void) | undefined | null, abort?: AbortFlag | undefined | null): Promise<SamplingTimings>
+
+export interface SamplingStep {
+  source: string
+  target: string
+  /** The region in source voxels. */
+  sourceOffset: Array<number>
+  sourceSize: Array<number>
+  /** The same region in target voxels. */
+  targetOffset: Array<number>
+  targetSize: Array<number>
+  /** Per axis: target/source mag when downsampling, source/target when upsampling. */
+  factors: Array<number>
+  /** An interpolation mode ("median", "mode", "max", "min", "nearest", "bilinear", "bicubic"), or "upsample". */
+  mode: string
+  bufferEdgeLen: number
+}
+
+/** Thread-seconds per stage of the step, summed over threads. */
+export interface SamplingTimings {
+  files: number
+  readSeconds: number
+  kernelSeconds: number
+  compressSeconds: number
+  writeSeconds: number
+}
+
 /** Compresses every data file with LZ4HC into `target` (in place when it is `root`). */
 export declare function wkwCompress(root: string, target: string, jobs?: number | undefined | null, onProgress?: ((done: number, total: number) => void) | undefined | null, abort?: AbortFlag | undefined | null): Promise<WkwHeader>
 

@@ -279,6 +279,8 @@ export class Dataset {
         steps.push({ source, target: await copy.addMag(source.mag, magOptions), box })
       }
     }
+    // addMag saves, but a layer without mags must be saved too.
+    await target.save()
     const total = steps.reduce((n, s) => n + filesTouched(s.box, s.target.header), 0)
     let before = 0
     for (const { source, target: mag, box } of steps) {

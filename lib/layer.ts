@@ -1,8 +1,19 @@
 import { realpath } from 'node:fs/promises'
-import { basename, dirname, join, relative, resolve } from 'node:path'
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path'
 import { BoundingBox } from './bounding-box'
 import type { Dataset } from './dataset'
 import type { DType } from './dtype'
+import {
+  type DownsampleMagListOptions,
+  type DownsampleMagOptions,
+  type DownsampleOptions,
+  type SamplingTimings,
+  type UpsampleOptions,
+  downsample,
+  downsampleMag,
+  downsampleMagList,
+  upsample,
+} from './downsampling'
 import { dtypePerChannelToPerLayer } from './element-class'
 import { WebknossosError, invalidArgument } from './errors'
 import { copyTree, exists, makeSymlink, remove } from './files'
@@ -163,6 +174,34 @@ export class Layer {
     }
   }
 
+  /** @internal Registers a mag whose directory was made by downsampling or upsampling. */
+  async registerMag(mag: Mag, header: WkwHeader): Promise<MagView> {
+    return this.#register(mag, { name: mag.toLayerName(), relativeTo: 'layer' }, header)
+  }
+
+  /**
+   * Downsamples from `fromMag` (default: the coarsest mag) up to `maxMag` (default: about 100
+   * voxels along x and y) on native threads. Resolves with the time spent per step and stage.
+   */
+  downsample(opts?: DownsampleOptions): Promise<SamplingTimings[]> {
+    return downsample(this, opts)
+  }
+
+  /** Creates `targetMag` from `fromMag` in one step. */
+  downsampleMag(opts: DownsampleMagOptions): Promise<SamplingTimings[]> {
+    return downsampleMag(this, opts)
+  }
+
+  /** Creates each of `targetMags` from the previous one, starting at `fromMag`. */
+  downsampleMagList(opts: DownsampleMagListOptions): Promise<SamplingTimings[]> {
+    return downsampleMagList(this, opts)
+  }
+
+  /** Creates the finer mags from `fromMag` down to `minMag` (default 1) by nearest-neighbour replication. */
+  upsample(opts: UpsampleOptions): Promise<SamplingTimings[]> {
+    return upsample(this, opts)
+  }
+
   async #register(mag: Mag, directory: { name: string; relativeTo: 'layer' | 'dataset' }, header: WkwHeader): Promise<MagView> {
     addMagEntry(this.json, mag, header.blockLen * header.fileLen)
     const view = new MagView(this, mag, directory, header)
@@ -176,15 +215,27 @@ export class Layer {
     for (const entry of magEntries(this.json)) {
       const name = entry.mag.toLayerName()
       const directory = entry.path
-        ? { name: entry.path, relativeTo: 'dataset' as const }
+        ? this.#storedDirectory(entry.path)
         : { name: (await exists(join(this.path, name))) ? name : entry.mag.toLongLayerName(), relativeTo: 'layer' as const }
-      const path = join(directory.relativeTo === 'layer' ? this.path : this.dataset.path, directory.name)
+      const path = isAbsolute(directory.name) ? directory.name : join(directory.relativeTo === 'layer' ? this.path : this.dataset.path, directory.name)
       try {
         this.#mags.set(name, new MagView(this, entry.mag, directory, toHeader(await nativeCall(() => native.wkwOpen(path)))))
       } catch (error) {
         process.emitWarning(`Mag ${name} of layer "${this.name}" is left out: ${(error as Error).message}`, 'WebknossosWarning')
       }
     }
+  }
+
+  /**
+   * The directory of a stored mag `path` (relative to the dataset, or absolute): one inside this
+   * layer's directory is kept relative to the layer, so that its MagView follows renames.
+   */
+  #storedDirectory(stored: string): { name: string; relativeTo: 'layer' | 'dataset' } {
+    if (isAbsolute(stored)) return { name: stored, relativeTo: 'dataset' }
+    const inLayer = relative(this.path, join(this.dataset.path, stored))
+    return inLayer !== '' && !isAbsolute(inLayer) && inLayer.split(sep)[0] !== '..'
+      ? { name: inLayer, relativeTo: 'layer' }
+      : { name: stored, relativeTo: 'dataset' }
   }
 
   /** Renames the layer and its directory. */

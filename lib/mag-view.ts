@@ -1,4 +1,4 @@
-import { join } from 'node:path'
+import { isAbsolute, join } from 'node:path'
 import { BoundingBox } from './bounding-box'
 import type { Layer } from './layer'
 import type { LongOp } from './long-op'
@@ -43,6 +43,7 @@ export class MagView extends View {
 
   get path(): string {
     const { name, relativeTo } = this.directory
+    if (isAbsolute(name)) return name
     return join(relativeTo === 'layer' ? this.layer.path : this.layer.dataset.path, name)
   }
 

@@ -178,8 +178,13 @@ export function removeMagEntry(layer: LayerJson, mag: Mag): void {
 /** Points the stored mag paths of a renamed layer at its new directory. */
 export function renameMagPaths(layer: LayerJson, oldName: string): void {
   for (const entry of layer.mags ?? []) {
-    if (typeof entry.path === 'string' && entry.path.startsWith(`./${oldName}/`)) {
-      entry.path = `./${layer.name}/${entry.path.slice(oldName.length + 3)}`
+    if (typeof entry.path !== 'string') continue
+    // Today's library writes "./<layer>/<mag>"; the server also reads "<layer>/<mag>".
+    for (const prefix of [`./${oldName}/`, `${oldName}/`]) {
+      if (entry.path.startsWith(prefix)) {
+        entry.path = `${prefix.startsWith('./') ? './' : ''}${layer.name}/${entry.path.slice(prefix.length)}`
+        break
+      }
     }
   }
 }

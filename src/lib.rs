@@ -3,5 +3,6 @@
 
 mod control;
 mod error;
+mod sampling;
 mod task;
 mod wkw;

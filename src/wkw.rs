@@ -42,15 +42,17 @@ fn to_header(h: &WkwHeader) -> Result<Header> {
     Header::new(voxel_type, h.num_channels, h.block_len, h.file_len, block_type)
 }
 
-/// A box from JavaScript numbers: three non-negative integers each.
+/// Three non-negative integers from JavaScript numbers.
+pub fn to_vec3(name: &str, v: &[f64]) -> Result<[u64; 3]> {
+    if v.len() != 3 || v.iter().any(|c| !(c.fract() == 0.0 && *c >= 0.0 && *c < 2f64.powi(53))) {
+        return Err(Error::invalid(format!("{name} must be three non-negative integers, but is {v:?}")));
+    }
+    Ok([v[0] as u64, v[1] as u64, v[2] as u64])
+}
+
+/// A box from JavaScript numbers.
 pub fn to_box(offset: &[f64], shape: &[f64]) -> Result<BoundingBox> {
-    let vec3 = |name: &str, v: &[f64]| -> Result<[u64; 3]> {
-        if v.len() != 3 || v.iter().any(|c| !(c.fract() == 0.0 && *c >= 0.0 && *c < 2f64.powi(53))) {
-            return Err(Error::invalid(format!("{name} must be three non-negative integers, but is {v:?}")));
-        }
-        Ok([v[0] as u64, v[1] as u64, v[2] as u64])
-    };
-    Ok(BoundingBox::new(vec3("offset", offset)?, vec3("shape", shape)?))
+    Ok(BoundingBox::new(to_vec3("offset", offset)?, to_vec3("shape", shape)?))
 }
 
 #[napi(ts_return_type = "Promise<WkwHeader>")]

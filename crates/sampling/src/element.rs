@@ -16,11 +16,15 @@ pub trait Element: sealed::Sealed + Copy + Default + PartialEq + PartialOrd + De
     fn is_nan(self) -> bool;
 
     /// `self < other` in the order `np.sort` produces: NaN after every number. Unlike `f32::total_cmp`
-    /// this keeps `-0.0 == 0.0`, because numpy's run detection in the mode kernel compares with `==`.
+    /// this keeps `-0.0 == 0.0`, which numpy's mode counts as one value.
     fn sort_lt(self, other: Self) -> bool;
 
     /// [`Element::sort_lt`] as an [`Ordering`], for the library sorts.
     fn sort_cmp(self, other: Self) -> Ordering;
+
+    /// `self - previous == 0` as numpy's `np.diff(sorted) == 0` finds runs of equal values: equality,
+    /// except that infinities (whose difference is NaN) and NaN never match anything.
+    fn diff_is_zero(self, previous: Self) -> bool;
 
     fn to_f64(self) -> f64;
 
@@ -72,7 +76,7 @@ macro_rules! byte_order {
 }
 
 macro_rules! integer {
-    ($($t:ty => $round:ident),*) => {$(
+    ($($t:ty => $round:ident, $mean:ty);*) => {$(
         impl sealed::Sealed for $t {}
 
         impl Element for $t {
@@ -88,6 +92,10 @@ macro_rules! integer {
                 self.cmp(&other)
             }
 
+            fn diff_is_zero(self, previous: Self) -> bool {
+                self == previous
+            }
+
             fn to_f64(self) -> f64 {
                 self as f64
             }
@@ -97,8 +105,8 @@ macro_rules! integer {
             }
 
             fn numpy_mean(values: &[Self]) -> Self {
-                let sum: f64 = values.iter().map(|v| *v as f64).sum();
-                (sum / values.len() as f64) as $t
+                let sum: $mean = values.iter().map(|v| *v as $mean).sum();
+                (sum / values.len() as $mean) as $t
             }
 
             byte_order!($t);
@@ -123,6 +131,10 @@ macro_rules! float {
                 self.partial_cmp(&other).unwrap_or_else(|| self.is_nan().cmp(&other.is_nan()))
             }
 
+            fn diff_is_zero(self, previous: Self) -> bool {
+                self - previous == 0.0
+            }
+
             fn to_f64(self) -> f64 {
                 self as f64
             }
@@ -144,8 +156,11 @@ macro_rules! float {
     )*};
 }
 
-integer!(u8 => round_unsigned, u16 => round_unsigned, u32 => round_unsigned, u64 => round_unsigned);
-integer!(i8 => round_signed, i16 => round_signed, i32 => round_signed, i64 => round_signed);
+// numpy averages integers in f64 and the cast truncates toward zero. For up to 32 bits, i64
+// arithmetic is exact and its division truncates toward zero too, so it gives the same results
+// while vectorising; 64-bit values need the f64 rounding.
+integer!(u8 => round_unsigned, i64; u16 => round_unsigned, i64; u32 => round_unsigned, i64; u64 => round_unsigned, f64);
+integer!(i8 => round_signed, i64; i16 => round_signed, i64; i32 => round_signed, i64; i64 => round_signed, f64);
 float!(f32, f64);
 
 #[cfg(test)]
@@ -215,6 +230,19 @@ mod tests {
         assert_eq!(f64::NAN.sort_cmp(f64::NAN), Ordering::Equal);
         assert_eq!((-1i8).sort_cmp(1), Ordering::Less);
         assert!(!u64::MAX.sort_lt(u64::MAX));
+    }
+
+    #[test]
+    fn diff_is_zero_like_numpy() {
+        assert!(3u8.diff_is_zero(3));
+        assert!(!0u64.diff_is_zero(u64::MAX));
+        assert!(i8::MIN.diff_is_zero(i8::MIN));
+        assert!(0.0f32.diff_is_zero(-0.0));
+        assert!(1e30f64.diff_is_zero(1e30));
+        assert!(!f32::INFINITY.diff_is_zero(f32::INFINITY));
+        assert!(!f64::NEG_INFINITY.diff_is_zero(f64::NEG_INFINITY));
+        assert!(!f64::NAN.diff_is_zero(f64::NAN));
+        assert!(!f32::MIN_POSITIVE.diff_is_zero(f32::MIN_POSITIVE / 2.0));
     }
 
     #[test]

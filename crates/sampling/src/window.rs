@@ -1,48 +1,108 @@
 //! The disjoint `fx × fy × fz` windows that the aggregating modes reduce to one voxel each.
+//!
+//! Windows are gathered transposed, `rows[k][lane]` being value `k` of window `lane`, so that a
+//! kernel handles [`LANES`] windows per step with element-wise loops the compiler vectorises. Only
+//! the window lengths 4 and 8 of the usual factors (2-2-1, 2-1-2, 1-2-2, 2-2-2, …) take that path;
+//! other lengths go one window at a time (`L = 1`).
 
 use crate::element::Element;
 
+/// Windows per step in the fixed-length path. With 16 or fewer, LLVM (at opt-level 3) unrolls the
+/// lane loops completely and then fails to vectorise them.
+pub(crate) const LANES: usize = 32;
+
 /// Reduces every window of `input` (shape `[C, X, Y, Z]`, each spatial dimension divisible by its
-/// factor) to one value of `output` (shape `[C, X/fx, Y/fy, Z/fz]`), channel by channel. `reduce`
-/// may reorder the window it is handed.
-pub(crate) fn reduce_windows<T: Element>(
+/// factor) to one value of `output` (shape `[C, X/fx, Y/fy, Z/fz]`), channel by channel.
+pub(crate) fn reduce_windows<T: Element, K: Kernel>(
     input: &[T],
     shape: [usize; 4],
     factors: [usize; 3],
     output: &mut [T],
-    reduce: impl Fn(&mut [T]) -> T,
 ) {
     let offsets = window_offsets(shape, factors);
-    // With the window length known at compile time the gather unrolls and the reducers select their
-    // sorting networks statically.
     match offsets.len() {
-        4 => reduce_fixed::<T, 4>(input, shape, factors, output, &offsets, reduce),
-        8 => reduce_fixed::<T, 8>(input, shape, factors, output, &offsets, reduce),
-        _ => {
-            let mut window = vec![T::default(); offsets.len()];
-            for_each_window(shape, factors, output, |origin| {
-                for (value, offset) in window.iter_mut().zip(&offsets) {
-                    *value = input[origin + offset];
-                }
-                reduce(&mut window)
-            });
-        }
+        4 => reduce_steps::<T, K, LANES>(input, shape, factors, output, &offsets, &mut [[T::default(); LANES]; 4]),
+        8 => reduce_steps::<T, K, LANES>(input, shape, factors, output, &offsets, &mut [[T::default(); LANES]; 8]),
+        len => reduce_steps::<T, K, 1>(input, shape, factors, output, &offsets, &mut vec![[T::default()]; len]),
     }
 }
 
-fn reduce_fixed<T: Element, const N: usize>(
+/// An aggregating mode.
+pub(crate) trait Kernel {
+    /// Reduces the `L` windows of one step, given transposed: `rows[k][lane]` is value `k` of window
+    /// `lane`, and the window length is `rows.len()`, 4 or 8 unless `L` is 1. May reorder each window.
+    fn reduce<T: Element, const L: usize>(rows: &mut [[T; L]]) -> [T; L];
+}
+
+// Inlined so that the row count of the fixed-length callers is a constant for the gather and kernel.
+#[inline(always)]
+fn reduce_steps<T: Element, K: Kernel, const L: usize>(
     input: &[T],
     shape: [usize; 4],
     factors: [usize; 3],
     output: &mut [T],
     offsets: &[usize],
-    reduce: impl Fn(&mut [T]) -> T,
+    rows: &mut [[T; L]],
 ) {
-    let offsets: [usize; N] = offsets.try_into().expect("window length matches N");
-    for_each_window(shape, factors, output, |origin| {
-        let mut window = offsets.map(|offset| input[origin + offset]);
-        reduce(&mut window)
-    });
+    let mut origins = WindowOrigins::new(shape, factors);
+    for step_output in output.chunks_mut(L) {
+        for lane in 0..step_output.len() {
+            let origin = origins.next();
+            for (row, offset) in rows.iter_mut().zip(offsets) {
+                row[lane] = input[origin + offset];
+            }
+        }
+        // In a short last step, the lanes past its windows hold stale values; their results are dropped.
+        step_output.copy_from_slice(&K::reduce(rows)[..step_output.len()]);
+    }
+}
+
+/// Walks the buffer index of each window's first voxel in output order, so that reads advance
+/// along x. A cursor rather than nested iterators, because the fast kernels are bound by the gather.
+struct WindowOrigins {
+    /// Offsets of the windows' first voxels along a row, relative to the row's first voxel.
+    in_row: Vec<usize>,
+    next_in_row: usize,
+    row_start: usize,
+    /// Buffer distance between the first voxels of consecutive window rows along y.
+    row_step: usize,
+    rows_left_in_slice: usize,
+    rows_per_slice: usize,
+    /// Buffer distance from the end of a slice's last window row to the next slice's first.
+    slice_gap: usize,
+}
+
+impl WindowOrigins {
+    fn new([channels, size_x, size_y, _]: [usize; 4], [fx, fy, fz]: [usize; 3]) -> Self {
+        let in_row = (0..size_x).step_by(fx).flat_map(|x| (0..channels).map(move |c| channels * x + c)).collect();
+        let row = channels * size_x;
+        WindowOrigins {
+            in_row,
+            next_in_row: 0,
+            row_start: 0,
+            row_step: row * fy,
+            rows_left_in_slice: size_y / fy,
+            rows_per_slice: size_y / fy,
+            slice_gap: row * size_y * (fz - 1),
+        }
+    }
+
+    /// Only called once per window of the output, so never past the last.
+    #[inline(always)]
+    fn next(&mut self) -> usize {
+        let origin = self.row_start + self.in_row[self.next_in_row];
+        self.next_in_row += 1;
+        if self.next_in_row == self.in_row.len() {
+            self.next_in_row = 0;
+            self.row_start += self.row_step;
+            self.rows_left_in_slice -= 1;
+            if self.rows_left_in_slice == 0 {
+                self.rows_left_in_slice = self.rows_per_slice;
+                self.row_start += self.slice_gap;
+            }
+        }
+        origin
+    }
 }
 
 /// Buffer offsets of a window's voxels relative to its first voxel.
@@ -58,42 +118,48 @@ fn window_offsets([channels, size_x, size_y, _]: [usize; 4], [fx, fy, fz]: [usiz
     offsets
 }
 
-/// Calls `window_value(origin)` for the buffer index of each window's first voxel in output order,
-/// so that reads advance along x.
-fn for_each_window<T>(
-    [channels, size_x, size_y, size_z]: [usize; 4],
-    [fx, fy, fz]: [usize; 3],
-    output: &mut [T],
-    mut window_value: impl FnMut(usize) -> T,
-) {
-    let mut output = output.iter_mut();
-    for z in (0..size_z).step_by(fz) {
-        for y in (0..size_y).step_by(fy) {
-            let row = channels * size_x * (y + size_y * z);
-            for x in (0..size_x).step_by(fx) {
-                for channel in 0..channels {
-                    *output.next().expect("output sized for the windows") = window_value(row + channels * x + channel);
-                }
+/// Reduces one window through both step widths and checks they agree, for the kernels' tests.
+#[cfg(test)]
+pub(crate) fn reduce_one<K: Kernel, T: Element>(window: &[T]) -> T {
+    let [single] = K::reduce(&mut window.iter().map(|value| [*value]).collect::<Vec<_>>());
+    if matches!(window.len(), 4 | 8) {
+        // Each lane gets the window rotated differently, so lanes disagree unless the kernel keeps them apart.
+        let mut rows = vec![[T::default(); LANES]; window.len()];
+        for lane in 0..LANES {
+            for (k, row) in rows.iter_mut().enumerate() {
+                row[lane] = window[(k + lane) % window.len()];
             }
         }
+        for (lane, value) in K::reduce(&mut rows).into_iter().enumerate() {
+            assert!(value == single || (value.is_nan() && single.is_nan()), "lane {lane}: {value:?} vs {single:?}");
+        }
     }
+    single
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    /// Reduces each window to the sum of its position-weighted values, which reveals both membership
-    /// and gather order.
-    fn fingerprint(window: &mut [u64]) -> u64 {
-        window.iter().enumerate().map(|(i, v)| (i as u64 + 1) * v).sum()
+    /// Hashes each window's values in gather order, revealing membership and order.
+    struct Fingerprint;
+
+    impl Kernel for Fingerprint {
+        fn reduce<T: Element, const L: usize>(rows: &mut [[T; L]]) -> [T; L] {
+            std::array::from_fn(|lane| {
+                let hash = rows
+                    .iter()
+                    .fold(17u64, |hash, row| hash.wrapping_mul(1_000_003).wrapping_add(row[lane].to_f64() as u64));
+                T::from_interpolated((hash % (1 << 50)) as f64)
+            })
+        }
     }
 
     fn fingerprints(shape: [usize; 4], factors: [usize; 3]) -> Vec<u64> {
-        let input: Vec<u64> = (0..shape.iter().product::<usize>() as u64).map(|i| 1 << (i % 60)).collect();
+        let input: Vec<u64> = (0..shape.iter().product::<usize>() as u64).collect();
         let windows = (0..3).map(|a| shape[a + 1] / factors[a]).product::<usize>() * shape[0];
         let mut output = vec![0; windows];
-        reduce_windows(&input, shape, factors, &mut output, fingerprint);
+        reduce_windows::<u64, Fingerprint>(&input, shape, factors, &mut output);
         output
     }
 
@@ -109,11 +175,11 @@ mod tests {
                             for dy in 0..fy {
                                 for dx in 0..fx {
                                     let i = channel + c * (x * fx + dx + sx * (y * fy + dy + sy * (z * fz + dz)));
-                                    window.push(1 << (i % 60));
+                                    window.push([i as u64]);
                                 }
                             }
                         }
-                        expected.push(fingerprint(&mut window));
+                        expected.push(Fingerprint::reduce(&mut window)[0]);
                     }
                 }
             }
@@ -129,6 +195,8 @@ mod tests {
             ([2, 4, 4, 2], [2, 2, 1]),
             ([2, 2, 6, 4], [1, 2, 2]),
             ([1, 4, 2, 4], [2, 1, 2]),
+            ([1, 64, 2, 2], [2, 2, 2]),
+            ([3, 38, 4, 2], [2, 2, 1]),
             ([2, 8, 2, 2], [8, 1, 1]),
             ([1, 3, 3, 3], [3, 3, 3]),
             ([2, 4, 4, 2], [1, 1, 1]),

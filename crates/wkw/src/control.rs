@@ -2,6 +2,31 @@
 
 use crate::error::{Error, Result};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Instant;
+
+/// Thread-time spent per stage of an operation, in nanoseconds summed over all threads: tells
+/// where the time of a long operation goes.
+#[derive(Default)]
+pub struct Timings {
+    pub read: AtomicU64,
+    pub kernel: AtomicU64,
+    pub compress: AtomicU64,
+    pub write: AtomicU64,
+}
+
+impl Timings {
+    /// Runs `work`, adding its duration to `counter`.
+    pub fn time<R>(&self, counter: &AtomicU64, work: impl FnOnce() -> R) -> R {
+        let start = Instant::now();
+        let result = work();
+        counter.fetch_add(start.elapsed().as_nanos() as u64, Ordering::Relaxed);
+        result
+    }
+
+    pub fn seconds(counter: &AtomicU64) -> f64 {
+        counter.load(Ordering::Relaxed) as f64 / 1e9
+    }
+}
 
 /// Lets a caller abort an operation and follow its progress. Operations check for cancellation
 /// between batches of blocks, so an abort stops within one batch; files finished before stay valid.
@@ -11,11 +36,12 @@ pub struct Control<'a> {
     progress: Option<&'a (dyn Fn(u64, u64) + Sync)>,
     done: AtomicU64,
     total: AtomicU64,
+    pub timings: Timings,
 }
 
 impl<'a> Control<'a> {
     pub fn new(cancelled: Option<&'a AtomicBool>, progress: Option<&'a (dyn Fn(u64, u64) + Sync)>) -> Self {
-        Control { cancelled, progress, done: AtomicU64::new(0), total: AtomicU64::new(0) }
+        Control { cancelled, progress, ..Control::default() }
     }
 
     /// Fails with a `Cancelled` error once the caller has asked to abort.

@@ -8,6 +8,7 @@ use crate::lz4;
 use crate::scratch::{with_buffer, PRODUCED};
 use rayon::prelude::*;
 use std::fs::{self, File, OpenOptions};
+use std::ops::Range;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -156,44 +157,65 @@ pub enum Block {
 
 /// Writes every block of the file `writer` in Morton order. `produce(index, block)` is called in
 /// parallel, with a buffer of one block whose content is unspecified (zeroing it first would cost
-/// as much as a raw write); compression runs in parallel too, and only two
-/// batches of blocks are held in memory: one being produced while the previous one is written.
+/// as much as a raw write); compression runs in parallel too, and only two batches of blocks are
+/// held in memory: one being produced while the previous one is written.
 pub fn write_all_blocks(
-    mut writer: FileWriter,
+    writer: FileWriter,
     control: &Control,
     produce: &(dyn Fn(u64, &mut [u8]) -> Result<Block> + Sync),
+) -> Result<()> {
+    write_all_blocks_with(writer, control, &mut |_| Ok(()), &|_: &(), index, buffer| produce(index, buffer))
+}
+
+/// [`write_all_blocks`] for producers that work on more than one block at a time: before the
+/// blocks of a batch (a range of Morton indices) are produced, `prepare(range)` makes what they
+/// share, and each `produce(&prepared, index, block)` takes its block from it.
+pub fn write_all_blocks_with<S: Sync>(
+    mut writer: FileWriter,
+    control: &Control,
+    prepare: &mut (dyn FnMut(Range<u64>) -> Result<S> + Send),
+    produce: &(dyn Fn(&S, u64, &mut [u8]) -> Result<Block> + Sync),
 ) -> Result<()> {
     let header = *writer.header();
     let n = header.blocks_per_file();
     let block_bytes = header.block_bytes();
     let batch = (BATCH_BYTES / block_bytes).max(rayon::current_num_threads() * 2) as u64;
+    let batches = (0..n).step_by(batch as usize).map(|start| start..(start + batch).min(n));
     if !header.block_type.is_compressed() {
-        let shared = &writer;
-        (0..n).into_par_iter().try_for_each(|index| {
+        for range in batches {
             control.checkpoint()?;
-            with_buffer(&PRODUCED, block_bytes, |buffer| match produce(index, buffer)? {
-                Block::Filled if buffer.iter().any(|&b| b != 0) => shared.write_raw_block(index, buffer),
-                Block::Filled | Block::Zero => Ok(()),
-                Block::Compressed(bytes) => {
-                    lz4::decompress(&bytes, buffer).map_err(Error::invalid)?;
-                    shared.write_raw_block(index, buffer)
-                }
-            })
-        })?;
+            let prepared = prepare(range.clone())?;
+            let shared = &writer;
+            range.into_par_iter().try_for_each(|index| {
+                with_buffer(&PRODUCED, block_bytes, |buffer| match produce(&prepared, index, buffer)? {
+                    Block::Filled if buffer.iter().any(|&b| b != 0) => {
+                        control.timings.time(&control.timings.write, || shared.write_raw_block(index, buffer))
+                    }
+                    Block::Filled | Block::Zero => Ok(()),
+                    Block::Compressed(bytes) => {
+                        lz4::decompress(&bytes, buffer).map_err(Error::invalid)?;
+                        shared.write_raw_block(index, buffer)
+                    }
+                })
+            })?;
+        }
         return writer.finish();
     }
     let compress = |raw: &[u8]| -> Result<Vec<u8>> {
-        let mut out = Vec::new();
-        lz4::compress(raw, header.block_type, &mut out).map_err(Error::invalid)?;
-        Ok(out)
+        control.timings.time(&control.timings.compress, || {
+            let mut out = Vec::new();
+            lz4::compress(raw, header.block_type, &mut out).map_err(Error::invalid)?;
+            Ok(out)
+        })
     };
     let zero_block = compress(&vec![0u8; block_bytes])?;
-    let produce_batch = |start: u64| -> Result<Vec<Vec<u8>>> {
+    let mut produce_batch = |range: Range<u64>| -> Result<Vec<Vec<u8>>> {
         control.checkpoint()?;
-        (start..(start + batch).min(n))
+        let prepared = prepare(range.clone())?;
+        range
             .into_par_iter()
             .map(|index| {
-                with_buffer(&PRODUCED, block_bytes, |buffer| match produce(index, buffer)? {
+                with_buffer(&PRODUCED, block_bytes, |buffer| match produce(&prepared, index, buffer)? {
                     Block::Filled => compress(buffer),
                     Block::Zero => Ok(zero_block.clone()),
                     Block::Compressed(bytes) => Ok(bytes),
@@ -202,16 +224,20 @@ pub fn write_all_blocks(
             .collect()
     };
     let mut previous: Vec<Vec<u8>> = Vec::new();
-    for start in (0..n).step_by(batch as usize) {
+    for range in batches {
         let (produced, written) = rayon::join(
-            || produce_batch(start),
-            || previous.iter().try_for_each(|block| writer.append_compressed_block(block)),
+            || produce_batch(range),
+            || {
+                control.timings.time(&control.timings.write, || {
+                    previous.iter().try_for_each(|block| writer.append_compressed_block(block))
+                })
+            },
         );
         written?;
         previous = produced?;
     }
-    for block in &previous {
-        writer.append_compressed_block(block)?;
-    }
-    writer.finish()
+    control.timings.time(&control.timings.write, || {
+        previous.iter().try_for_each(|block| writer.append_compressed_block(block))?;
+        writer.finish()
+    })
 }
