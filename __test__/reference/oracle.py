@@ -54,7 +54,42 @@ def wkw_compress(r):
     return {}
 
 
-OPS = {"wkw_read": wkw_read, "wkw_write": wkw_write, "wkw_compress": wkw_compress}
+def downsample_cube(r):
+    """Today's webknossos filters on one single-channel (x, y, z) array; for the mode also the
+    2021 rule (ties to the smallest value) and where ties occur."""
+    import warnings
+
+    warnings.simplefilter("ignore")
+    from scipy.ndimage import zoom
+    from webknossos.dataset.layer._downsampling_utils import InterpolationModes, downsample_cube
+
+    shape, factors, dtype = r["shape"], r["factors"], np.dtype(r["dtype"])
+    with open(r["in"], "rb") as f:
+        data = np.frombuffer(f.read(), dtype=dtype).reshape(shape, order="F")
+    mode = r["mode"]
+    if mode in ("scipy_bilinear", "scipy_bicubic"):
+        order = 1 if mode == "scipy_bilinear" else 2
+        out = zoom(data, [1 / f for f in factors], output=dtype, order=order, mode="nearest", prefilter=True)
+    else:
+        out = downsample_cube(data, factors, InterpolationModes[mode.upper()])
+    with open(r["out"], "wb") as f:
+        f.write(np.asfortranarray(out).tobytes(order="F"))
+    answer = {"shape": list(out.shape)}
+    if mode == "mode":
+        (x, y, z), (fx, fy, fz) = shape, factors
+        windows = data.reshape(x // fx, fx, y // fy, fy, z // fz, fz).transpose(0, 2, 4, 1, 3, 5).reshape(x // fx, y // fy, z // fz, -1)
+        ordered = np.sort(windows, axis=-1)
+        counts = np.stack([(ordered == ordered[..., j : j + 1]).sum(-1) for j in range(ordered.shape[-1])], -1)
+        is_max = counts == counts.max(-1, keepdims=True)
+        smallest = np.take_along_axis(ordered, is_max.argmax(-1)[..., None], -1)[..., 0]
+        largest = np.take_along_axis(ordered, (is_max.shape[-1] - 1 - is_max[..., ::-1].argmax(-1))[..., None], -1)[..., 0]
+        with open(r["out"] + ".smallest", "wb") as f:
+            f.write(np.asfortranarray(smallest.astype(dtype)).tobytes(order="F"))
+        answer["ties"] = int((smallest != largest).sum())
+    return answer
+
+
+OPS = {"wkw_read": wkw_read, "wkw_write": wkw_write, "wkw_compress": wkw_compress, "downsample_cube": downsample_cube}
 
 if __name__ == "__main__":
     request = json.loads(sys.argv[1])

@@ -158,7 +158,9 @@ fn run_typed<T: Element>(step: &Step, control: &Control) -> Result<()> {
                 let missing: Vec<[u64; 3]> = needed.iter().filter(|key| !tiles.contains_key(*key)).copied().collect();
                 let computed = missing
                     .into_par_iter()
-                    .map(|key| Ok((key, Arc::new(compute_tile::<T>(step, &reader, control, grid.tile_box(key), channels)?))))
+                    .map(|key| {
+                        Ok((key, Arc::new(compute_tile::<T>(step, &reader, control, grid.tile_box(key), channels)?)))
+                    })
                     .collect::<Result<Vec<_>>>()?;
                 tiles.extend(computed);
                 Ok(tiles.clone())
@@ -189,7 +191,13 @@ fn run_typed<T: Element>(step: &Step, control: &Control) -> Result<()> {
 
 /// Reads the source of one tile and resamples it; an all-zero source gives an all-zero tile in
 /// every mode, without running the kernel.
-fn compute_tile<T: Element>(step: &Step, reader: &Reader, control: &Control, bbox: BoundingBox, channels: usize) -> Result<Tile<T>> {
+fn compute_tile<T: Element>(
+    step: &Step,
+    reader: &Reader,
+    control: &Control,
+    bbox: BoundingBox,
+    channels: usize,
+) -> Result<Tile<T>> {
     let f = step.factors;
     let up = step.resampling == Resampling::Up;
     let source_box = if up {
