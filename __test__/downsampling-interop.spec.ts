@@ -1,6 +1,6 @@
 // Differential tests against the Python reference: the same random volume downsampled by our
 // layer API and by today's webknossos filters (and scipy for the spline modes).
-import anyTest from 'ava'
+import anyTest, { type ExecutionContext } from 'ava'
 import { join } from 'node:path'
 import { Dataset, type DType } from '../index'
 import { arrayType } from '../lib/dtype'
@@ -22,7 +22,7 @@ function labels(dtype: DType, length: number, seed: number) {
 
 const SIZE = [64, 48, 32] as const
 
-async function ours(t: Parameters<Parameters<typeof test>[1]>[0], dtype: DType, data: ArrayLike<unknown>, factors: readonly number[], mode: string) {
+async function ours(t: ExecutionContext, dtype: DType, data: ArrayLike<unknown>, factors: readonly number[], mode: string) {
   const ds = await Dataset.create(join(tempDir(t), 'ds'), { scale: [1, 1, 1] })
   const layer = await ds.addLayer('color', 'color', { dtypePerChannel: dtype })
   await (await layer.addMag(1, { blockLen: 8, fileLen: 8 })).write({ data: data as never, shape: [...SIZE] })
@@ -80,7 +80,7 @@ for (const [mode, dtype, factors] of [
     oracle({ op: 'downsample_cube', in: writeBytes(join(dir, 'in'), data), out: join(dir, 'out'), shape: SIZE, factors, dtype, mode: `scipy_${mode}` })
     const result = (await ours(t, dtype, data, factors, mode)).data
     const expected = new (arrayType(dtype))(readBytes(join(dir, 'out')).buffer)
-    const worst = Math.max(...Array.from(result, (v, i) => Math.abs(Number(v) - Number(expected[i]))))
+    const worst = Math.max(...Array.from(result as ArrayLike<number | bigint>, (v, i) => Math.abs(Number(v) - Number(expected[i]))))
     t.true(worst <= 1, `largest difference ${worst}`)
   })
 }

@@ -1,9 +1,10 @@
 // `npm run bench [-- wkw]`: benchmarks, never part of `npm test`.
 import { availableParallelism } from 'node:os'
+import { benchDownsample } from './downsample'
 import { benchRoot } from './util'
 import { benchWkw } from './wkw'
 
-const suites: Record<string, () => Promise<void>> = { wkw: benchWkw }
+const suites: Record<string, () => Promise<void>> = { wkw: benchWkw, downsample: benchDownsample }
 
 async function main(): Promise<void> {
   const chosen = process.argv.slice(2)

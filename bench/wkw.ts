@@ -7,54 +7,19 @@ import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { WkwDataset } from '../index'
 import { type Row, best, printTable, python, seconds, workDir } from './util'
+import { colorSlab, segmentationSlab } from './volumes'
 
 const EDGE = 1024
 const SLAB = 256
 const REPEAT = 3
 
-/** Smooth structures plus noise, like an EM image. */
-function colorSlab(z0: number): Uint8Array {
-  const data = new Uint8Array(EDGE * EDGE * SLAB)
-  const sx = Float64Array.from({ length: EDGE }, (_, x) => Math.sin(x / 23))
-  const cy = Float64Array.from({ length: EDGE }, (_, y) => Math.cos(y / 31))
-  let state = 12345 + z0
-  let i = 0
-  for (let z = z0; z < z0 + SLAB; z++) {
-    const zTerm = 128 + 30 * Math.sin(z / 17)
-    for (let y = 0; y < EDGE; y++) {
-      for (let x = 0; x < EDGE; x++) {
-        state = (state * 1103515245 + 12345) >>> 0
-        data[i++] = zTerm + 60 * sx[x] * cy[y] + ((state >>> 24) & 15)
-      }
-    }
-  }
-  return data
-}
-
-/** Labelled cells of about 45 voxels whose borders do not follow the blocks. */
-function segmentationSlab(z0: number): Uint32Array {
-  const data = new Uint32Array(EDGE * EDGE * SLAB)
-  let i = 0
-  for (let z = z0; z < z0 + SLAB; z++) {
-    const cz = Math.floor(z / 45)
-    for (let y = 0; y < EDGE; y++) {
-      const cy = Math.floor((y + 11 * cz) / 41)
-      for (let x = 0; x < EDGE; x++) {
-        const cx = Math.floor((x + 7 * cy + 3 * cz) / 47)
-        data[i++] = (Math.imul((cx * 73856093) ^ (cy * 19349663) ^ (cz * 83492791), 2654435761) >>> 8) + 1
-      }
-    }
-  }
-  return data
-}
-
-async function volume(name: string, dtype: 'uint8' | 'uint32', makeSlab: (z0: number) => Uint8Array | Uint32Array): Promise<Row[]> {
+async function volume(name: string, dtype: 'uint8' | 'uint32', makeSlab: (edge: number, z0: number, depth: number) => Uint8Array | Uint32Array): Promise<Row[]> {
   const dir = workDir(`wkw-${dtype}`)
   const input = join(dir, 'input.bin')
   const fd = openSync(input, 'w')
   const slabs: (Uint8Array | Uint32Array)[] = []
   for (let z = 0; z < EDGE; z += SLAB) {
-    slabs.push(makeSlab(z))
+    slabs.push(makeSlab(EDGE, z, SLAB))
     writeSync(fd, new Uint8Array(slabs[slabs.length - 1].buffer))
   }
   closeSync(fd)

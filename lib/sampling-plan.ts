@@ -60,6 +60,7 @@ export function magsToDownsample(from: Mag, coarsest: Mag, voxelSize: Vec3 | und
 
 /** The mags from `from` (exclusive) down to `finest`: the downsampling ladder walked backwards. */
 export function magsToUpsample(from: Mag, finest: Mag, voxelSize: Vec3 | undefined): Mag[] {
+  if (from.equals(finest)) return []
   return [...magsToDownsample(finest, from, voxelSize).reverse().slice(1), finest]
 }
 

@@ -1,4 +1,4 @@
-// Writes dist/index.mjs: an ES module facade over the CommonJS build, so both entry points share
+// Writes dist/index.mjs (and its types): an ES module facade over the CommonJS build, so both entry points share
 // one copy of every class (instanceof works across them) and one loaded addon.
 import { createRequire } from 'node:module'
 import { writeFileSync } from 'node:fs'
@@ -13,3 +13,4 @@ const lines = [
   '',
 ]
 writeFileSync(`${dist}index.mjs`, lines.join('\n'))
+writeFileSync(`${dist}index.d.mts`, "export * from './index.js'\n")

@@ -41,7 +41,9 @@ pub struct SamplingTimings {
 pub fn sample_mag(
     step: SamplingStep,
     jobs: Option<u32>,
-    #[napi(ts_arg_type = "((done: number, total: number) => void) | undefined | null")] on_progress: Option<ProgressCallback>,
+    #[napi(ts_arg_type = "((done: number, total: number) => void) | undefined | null")] on_progress: Option<
+        ProgressCallback,
+    >,
     abort: Option<&AbortFlag>,
 ) -> AsyncTask<Work<SamplingTimings>> {
     let control = JobControl::new(abort, on_progress, jobs);
@@ -54,7 +56,8 @@ pub fn sample_mag(
             ),
         };
         let factors = to_vec3("factors", &step.factors)?;
-        let (source, target) = (Dataset::open(&PathBuf::from(&step.source))?, Dataset::open(&PathBuf::from(&step.target))?);
+        let (source, target) =
+            (Dataset::open(&PathBuf::from(&step.source))?, Dataset::open(&PathBuf::from(&step.target))?);
         let step = Step {
             source: &source,
             target: &target,
