@@ -6,6 +6,7 @@ import type { Layer } from './layer'
 import { type LongOp, checkLongOp, runNative } from './long-op'
 import { Mag, type MagLike, toMag } from './mag'
 import type { MagView } from './mag-view'
+import type { SamplingTimings } from './binding'
 import { native, nativeCall } from './native'
 import { type SamplingMode, defaultMaxMag, magsToDownsample, magsToUpsample, orderMagList, samplingSetup } from './sampling-plan'
 import type { Vec3 } from './vec3'
@@ -49,13 +50,7 @@ export interface UpsampleOptions extends SamplingOptions {
 }
 
 /** What the native core reports of one step: thread-seconds spent per stage. */
-export interface SamplingTimings {
-  files: number
-  readSeconds: number
-  kernelSeconds: number
-  compressSeconds: number
-  writeSeconds: number
-}
+export type { SamplingTimings } from './binding'
 
 function interpolationFor(layer: Layer, mode: InterpolationMode | undefined): string {
   const m = (mode ?? 'default').toLowerCase() as InterpolationMode

@@ -18,7 +18,7 @@ import { dtypePerChannelToPerLayer } from './element-class'
 import { WebknossosError, invalidArgument } from './errors'
 import { copyTree, exists, makeSymlink, remove } from './files'
 import { Mag, type MagLike, toMag } from './mag'
-import { MagView } from './mag-view'
+import { type MagDirectory, MagView, magDirectoryPath } from './mag-view'
 import { native, nativeCall } from './native'
 import { type Category, type LayerJson, type LayerViewConfiguration, addMagEntry, magEntries, removeMagEntry, renameMagPaths } from './properties'
 import { type WkwHeader, toHeader } from './wkw'
@@ -202,7 +202,7 @@ export class Layer {
     return upsample(this, opts)
   }
 
-  async #register(mag: Mag, directory: { name: string; relativeTo: 'layer' | 'dataset' }, header: WkwHeader): Promise<MagView> {
+  async #register(mag: Mag, directory: MagDirectory, header: WkwHeader): Promise<MagView> {
     addMagEntry(this.json, mag, header.blockLen * header.fileLen)
     const view = new MagView(this, mag, directory, header)
     this.#mags.set(view.name, view)
@@ -217,7 +217,7 @@ export class Layer {
       const directory = entry.path
         ? this.#storedDirectory(entry.path)
         : { name: (await exists(join(this.path, name))) ? name : entry.mag.toLongLayerName(), relativeTo: 'layer' as const }
-      const path = isAbsolute(directory.name) ? directory.name : join(directory.relativeTo === 'layer' ? this.path : this.dataset.path, directory.name)
+      const path = magDirectoryPath(this, directory)
       try {
         this.#mags.set(name, new MagView(this, entry.mag, directory, toHeader(await nativeCall(() => native.wkwOpen(path)))))
       } catch (error) {
@@ -230,7 +230,7 @@ export class Layer {
    * The directory of a stored mag `path` (relative to the dataset, or absolute): one inside this
    * layer's directory is kept relative to the layer, so that its MagView follows renames.
    */
-  #storedDirectory(stored: string): { name: string; relativeTo: 'layer' | 'dataset' } {
+  #storedDirectory(stored: string): MagDirectory {
     if (isAbsolute(stored)) return { name: stored, relativeTo: 'dataset' }
     const inLayer = relative(this.path, join(this.dataset.path, stored))
     return inLayer !== '' && !isAbsolute(inLayer) && inLayer.split(sep)[0] !== '..'

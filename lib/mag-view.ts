@@ -13,6 +13,17 @@ import { type WkwHeader, toHeader } from './wkw'
 
 const ORIGIN: Vec3 = [0, 0, 0]
 
+/** Where a mag's directory is: relative to its layer's directory (which may be renamed), relative to the dataset, or absolute. */
+export interface MagDirectory {
+  name: string
+  relativeTo: 'layer' | 'dataset'
+}
+
+export function magDirectoryPath(layer: Layer, { name, relativeTo }: MagDirectory): string {
+  if (isAbsolute(name)) return name
+  return join(relativeTo === 'layer' ? layer.path : layer.dataset.path, name)
+}
+
 /**
  * One mag of a layer. Its offsets are absolute voxels of the mag; it is not bounded, and writes
  * grow the layer's bounding box.
@@ -24,7 +35,7 @@ export class MagView extends View {
   constructor(
     readonly layer: Layer,
     readonly mag: Mag,
-    private readonly directory: { name: string; relativeTo: 'layer' | 'dataset' },
+    private readonly directory: MagDirectory,
     header: WkwHeader,
   ) {
     // The storage and the box are this MagView itself, overridden below: both follow the layer.
@@ -42,9 +53,7 @@ export class MagView extends View {
   }
 
   get path(): string {
-    const { name, relativeTo } = this.directory
-    if (isAbsolute(name)) return name
-    return join(relativeTo === 'layer' ? this.layer.path : this.layer.dataset.path, name)
+    return magDirectoryPath(this.layer, this.directory)
   }
 
   override get header(): WkwHeader {

@@ -39,6 +39,12 @@ suites.push({
   skipped: sum(ava.output, /^# skip (\d+)/gm),
 })
 
+// CI also checks the packed tarball: installed without Rust, it must work (scripts/pack-smoke.sh).
+if (process.env.WK_PACK_SMOKE === '1') {
+  const pack = await run('scripts/pack-smoke.sh', [])
+  suites.push({ name: 'pack smoke test', code: pack.code, passed: pack.code === 0 ? 1 : 0, failed: pack.code === 0 ? 0 : 1, skipped: 0 })
+}
+
 let passed = 0
 let failed = 0
 for (const suite of suites) {
