@@ -6,6 +6,7 @@ use crate::data_file::DataFile;
 use crate::error::{Error, ErrorKind, IoContext, Result};
 use crate::file_writer::{write_all_blocks, write_atomically, Block, FileWriter};
 use crate::header::{BlockType, Header};
+use crate::huge_pages;
 use crate::morton;
 use crate::scratch::{with_buffer, BLOCK, STAGING};
 use rayon::prelude::*;
@@ -236,6 +237,7 @@ impl Reader<'_> {
 
     /// Reads `region` into `out` (Fortran order, all channels per voxel); missing data reads as 0.
     pub fn read(&self, region: &BoundingBox, out: &mut [u8]) -> Result<()> {
+        huge_pages::advise(out);
         self.read_into(region, out, region)
     }
 

@@ -9,6 +9,7 @@ pub mod dataset;
 pub mod error;
 pub mod file_writer;
 pub mod header;
+pub mod huge_pages;
 pub mod lz4;
 pub mod morton;
 mod scratch;

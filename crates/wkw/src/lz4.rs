@@ -41,15 +41,18 @@ pub fn compress_bound(raw_len: usize) -> usize {
     raw_len + raw_len / 255 + 16
 }
 
-/// Compresses `raw` as one block of `block_type` (LZ4 or LZ4HC) into `out`, replacing its content.
-pub fn compress(raw: &[u8], block_type: BlockType, out: &mut Vec<u8>) -> Result<(), &'static str> {
+/// Compresses `raw` as one block of `block_type` (LZ4 or LZ4HC) into the start of `out`, which
+/// must hold at least `compress_bound(raw.len())` bytes, and returns the compressed length.
+pub fn compress(raw: &[u8], block_type: BlockType, out: &mut [u8]) -> Result<usize, &'static str> {
     if raw.len() > i32::MAX as usize / 2 {
         return Err("Block too large for LZ4");
     }
-    out.resize(compress_bound(raw.len()), 0);
+    if out.len() < compress_bound(raw.len()) {
+        return Err("Output buffer below the LZ4 compress bound");
+    }
     let (src, dst) = (raw.as_ptr().cast::<c_char>(), out.as_mut_ptr().cast::<c_char>());
-    let (src_size, capacity) = (raw.len() as c_int, out.len() as c_int);
-    // SAFETY: `out` holds the compress bound of `raw`, so liblz4 never writes past it.
+    let (src_size, capacity) = (raw.len() as c_int, out.len().min(i32::MAX as usize) as c_int);
+    // SAFETY: `out` holds at least the compress bound of `raw`, so liblz4 never writes past it.
     let n = match block_type {
         BlockType::Lz4Hc => HC_STATE.with_borrow_mut(|state| unsafe {
             LZ4_compress_HC_extStateHC_fastReset(state.as_mut_ptr().cast(), src, dst, src_size, capacity, LZ4HC_LEVEL)
@@ -60,8 +63,7 @@ pub fn compress(raw: &[u8], block_type: BlockType, out: &mut Vec<u8>) -> Result<
     if n <= 0 {
         return Err("Error in LZ4 compression");
     }
-    out.truncate(n as usize);
-    Ok(())
+    Ok(n as usize)
 }
 
 /// Decompresses one block into `out`, which must be exactly the block's raw size.
@@ -90,6 +92,13 @@ pub fn decompress(compressed: &[u8], out: &mut [u8]) -> Result<(), &'static str>
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn compressed(raw: &[u8], block_type: BlockType) -> Vec<u8> {
+        let mut out = vec![0u8; compress_bound(raw.len())];
+        let n = compress(raw, block_type, &mut out).unwrap();
+        out.truncate(n);
+        out
+    }
 
     fn from_hex(s: &str) -> Vec<u8> {
         s.split_whitespace().map(|b| u8::from_str_radix(b, 16).unwrap()).collect()
@@ -122,10 +131,8 @@ mod tests {
     /// wkw-format.md §7.6: compressed sizes of all-zero 32³ blocks.
     #[test]
     fn zero_blocks_compress_to_the_reference_sizes() {
-        let mut out = Vec::new();
         for (bytes_per_voxel, size) in [(1, 139), (2, 267), (4, 524), (8, 1038)] {
-            compress(&vec![0u8; 32768 * bytes_per_voxel], BlockType::Lz4Hc, &mut out).unwrap();
-            assert_eq!(out.len(), size);
+            assert_eq!(compressed(&vec![0u8; 32768 * bytes_per_voxel], BlockType::Lz4Hc).len(), size);
         }
     }
 
@@ -144,15 +151,17 @@ mod tests {
         }
         assert_eq!(raw[1 + 2 * 32 + 3 * 1024], 66);
         assert_eq!(raw[32767], 193);
-        let mut compressed = Vec::new();
-        compress(&raw, BlockType::Lz4Hc, &mut compressed).unwrap();
-        assert!((2600..=2800).contains(&compressed.len()), "{}", compressed.len());
+        let hc = compressed(&raw, BlockType::Lz4Hc);
+        assert!((2600..=2800).contains(&hc.len()), "{}", hc.len());
         let mut out = vec![0u8; 32768];
-        decompress(&compressed, &mut out).unwrap();
+        decompress(&hc, &mut out).unwrap();
         assert_eq!(out, raw);
-        compress(&raw, BlockType::Lz4, &mut compressed).unwrap();
-        decompress(&compressed, &mut out).unwrap();
+        decompress(&compressed(&raw, BlockType::Lz4), &mut out).unwrap();
         assert_eq!(out, raw);
+        assert_eq!(
+            compress(&raw, BlockType::Lz4Hc, &mut [0u8; 100]),
+            Err("Output buffer below the LZ4 compress bound")
+        );
     }
 
     #[test]
@@ -160,9 +169,7 @@ mod tests {
         let mut out = [0u8; 64];
         assert_eq!(decompress(&[0xF0, 0x31, 1, 2], &mut out), Err("Error in LZ4_decompress_safe"));
         // Valid LZ4 of 16 zero bytes is too short for a 64-byte block.
-        let mut sixteen = Vec::new();
-        compress(&[0u8; 16], BlockType::Lz4Hc, &mut sixteen).unwrap();
-        assert!(decompress(&sixteen, &mut out).is_err());
+        assert!(decompress(&compressed(&[0u8; 16], BlockType::Lz4Hc), &mut out).is_err());
         assert!(decompress(&[], &mut out).is_err());
     }
 }

@@ -12,6 +12,8 @@ thread_local! {
     /// One row of blocks along x, laid out like the output of a read; or a run of blocks being
     /// written to a raw file.
     pub(crate) static STAGING: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
+    /// One block compressed, at its compress bound.
+    pub(crate) static COMPRESSED: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
     /// One block produced for a file being written.
     pub(crate) static PRODUCED: Cell<Vec<u8>> = const { Cell::new(Vec::new()) };
 }
