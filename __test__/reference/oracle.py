@@ -57,9 +57,6 @@ def wkw_compress(r):
 def downsample_cube(r):
     """Today's webknossos filters on one single-channel (x, y, z) array; for the mode also the
     2021 rule (ties to the smallest value) and where ties occur."""
-    import warnings
-
-    warnings.simplefilter("ignore")
     from scipy.ndimage import zoom
     from webknossos.dataset.layer._downsampling_utils import InterpolationModes, downsample_cube
 
@@ -89,8 +86,84 @@ def downsample_cube(r):
     return answer
 
 
-OPS = {"wkw_read": wkw_read, "wkw_write": wkw_write, "wkw_compress": wkw_compress, "downsample_cube": downsample_cube}
+def dataset_describe(r):
+    """Opens a dataset with today's webknossos and reports its layers and mags; every mag's
+    voxels in the layer box (aligned to the mag) go to a file in r["out"]."""
+    import webknossos as wk
+
+    ds = wk.Dataset.open(r["path"])
+    layers = []
+    for name, layer in ds.layers.items():
+        bbox = layer.bounding_box
+        mags = []
+        for mag_view in layer.mags.values():
+            mag = mag_view.mag
+            aligned = bbox.align_with_mag(mag, ceil=True)
+            out = f'{r["out"]}/{name}-{mag.to_layer_name()}.bin'
+            with open(out, "wb") as f:
+                f.write(np.asfortranarray(mag_view.read(absolute_bounding_box=aligned)).tobytes(order="F"))
+            info = mag_view.info
+            in_mag = aligned.in_mag(mag)
+            mags.append({
+                "mag": mag.to_layer_name(),
+                "topLeft": list(in_mag.topleft),
+                "size": list(in_mag.size),
+                "blockLen": int(info.chunk_shape.x),
+                "fileLen": int(info.shard_shape.x // info.chunk_shape.x),
+                "compressed": bool(info.compression_mode),
+                "out": out,
+            })
+        layers.append({
+            "name": name,
+            "category": layer.category,
+            "dataFormat": str(layer.data_format),
+            "dtype": np.dtype(layer.dtype).name,
+            "numChannels": int(layer.num_channels),
+            "topLeft": list(bbox.topleft),
+            "size": list(bbox.size),
+            "largestSegmentId": getattr(layer, "largest_segment_id", None),
+            "mags": mags,
+        })
+    return {"name": ds.name, "voxelSize": [float(v) for v in ds.voxel_size], "layers": layers}
+
+
+def dataset_create(r):
+    """Creates a WKW dataset with today's webknossos: each layer gets mag 1 from a file of voxels,
+    then (optionally) its downsampled mags, LZ4HC as the library does by default."""
+    import webknossos as wk
+    from cluster_tools import SequentialExecutor
+
+    ds = wk.Dataset(r["path"], voxel_size=tuple(r["voxelSize"]))
+    for spec in r["layers"]:
+        extra = {"largest_segment_id": spec["largestSegmentId"]} if "largestSegmentId" in spec else {}
+        layer = ds.add_layer(spec["name"], spec["category"], dtype=spec["dtype"], num_channels=spec["numChannels"], data_format="wkw", **extra)
+        mag1 = layer.add_mag(1, chunk_shape=spec["blockLen"], shard_shape=spec["blockLen"] * spec["fileLen"], compress=spec["compress"])
+        shape = [spec["numChannels"]] + list(spec["shape"])
+        with open(spec["in"], "rb") as f:
+            data = np.frombuffer(f.read(), dtype=spec["dtype"]).reshape(shape, order="F")
+        mag1.write(data, absolute_offset=spec["offset"], allow_resize=True, allow_unaligned=True)
+        if spec.get("coarsestMag"):
+            layer.downsample(coarsest_mag=wk.Mag(spec["coarsestMag"]), executor=SequentialExecutor())
+    return {}
+
+
+OPS = {
+    "wkw_read": wkw_read,
+    "wkw_write": wkw_write,
+    "wkw_compress": wkw_compress,
+    "downsample_cube": downsample_cube,
+    "dataset_describe": dataset_describe,
+    "dataset_create": dataset_create,
+}
 
 if __name__ == "__main__":
+    import contextlib
+    import warnings
+
+    # The answer is the only line on stdout: the libraries' progress output goes to stderr, and
+    # their warnings about optional image readers are not ours to show.
+    warnings.simplefilter("ignore")
     request = json.loads(sys.argv[1])
-    print(json.dumps(OPS[request["op"]](request)))
+    with contextlib.redirect_stdout(sys.stderr):
+        answer = OPS[request["op"]](request)
+    print(json.dumps(answer))
