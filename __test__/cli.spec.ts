@@ -9,11 +9,13 @@ import { Dataset, type Layer, Mag, SegmentationLayer, type TypedArray } from '..
 import { type CliResult, lines, nothingAt, wk } from './helpers/cli'
 import { randomArray } from './helpers/data'
 import { fixturesDir, skipReason, tempDir } from './helpers/paths'
+import { oracle, python, readBytes } from './helpers/reference'
 import { readJson, sameData } from './helpers/voxels'
 
 const tiffStack = join(fixturesDir, 'tiff_stack')
 const haveTiffStack = existsSync(tiffStack)
 const tiffTest = haveTiffStack ? test : (skipReason(`the TIFF stack fixture is missing (${tiffStack})`), test.skip)
+const tiffReferenceTest = haveTiffStack && python ? test : (skipReason('the TIFF stack or the Python reference (with Pillow) is missing'), test.skip)
 
 const COMMANDS = ['info', 'downsample', 'upsample', 'compress', 'convert', 'export-tiff', 'check-equality', 'demo']
 
@@ -188,6 +190,23 @@ tiffTest('convert of the TIFF stack: shape, dtype, voxels equal the decoded slic
     t.is(expected.width, 265)
     const slice = await layer.getMag(1).read({ offset: [0, 0, z], size: [265, 265, 1] })
     t.true(sameData(slice.data, expected.data), `slice ${z} equals ${files[z]}`)
+  }
+})
+
+tiffReferenceTest('convert of the TIFF stack holds the pixels that Pillow, an independent decoder, reads', async (t) => {
+  const dir = tempDir(t)
+  const target = join(dir, 'tiff')
+  assertSuccess(t, await wk(['convert', tiffStack, target, '--scale', '1,1,1', '--no-downsample']))
+  const files = readdirSync(tiffStack).sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
+  const picked = [0, 1, 127, 255, 256]
+  const answer = oracle<{ shapes: number[][]; dtypes: string[] }>({ op: 'tiff_pixels', files: picked.map((z) => join(tiffStack, files[z])), out: join(dir, 'pixels') })
+  t.deepEqual(answer.dtypes, picked.map(() => 'uint8'))
+  t.deepEqual(answer.shapes, picked.map(() => [265, 265]))
+  const pixels = readBytes(join(dir, 'pixels'))
+  const mag = (await Dataset.open(target)).getLayer('color').getMag(1)
+  for (const [i, z] of picked.entries()) {
+    const slice = await mag.read({ offset: [0, 0, z], size: [265, 265, 1] })
+    t.true(sameData(slice.data, pixels.subarray(i * 265 * 265, (i + 1) * 265 * 265)), `slice ${z} holds the pixels of ${files[z]}`)
   }
 })
 
