@@ -42,16 +42,6 @@ export async function timed<T>(work: () => Promise<T>): Promise<{ value: T; seco
   return { value, seconds: Number(process.hrtime.bigint() - start) / 1e9 }
 }
 
-/** The best time of `repeat` runs of `work`, each after an untimed `prepare`. */
-export async function best(repeat: number, prepare: () => Promise<unknown>, work: () => Promise<unknown>): Promise<number> {
-  let fastest = Infinity
-  for (let run = 0; run < repeat; run++) {
-    await prepare()
-    fastest = Math.min(fastest, (await timed(work)).seconds)
-  }
-  return fastest
-}
-
 export const seconds = (s: number): string => `${s.toFixed(2)} s`
 
 export function printTable(title: string, rows: Row[]): void {

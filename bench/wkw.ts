@@ -1,13 +1,19 @@
 // Writes, compresses and reads a 1024³ uint8 color volume and a 1024³ uint32 segmentation-like
 // volume with our WkwDataset and with the Python `wkw` package, on the same bytes, and prints
 // throughput and the ratio. Raw writes are also compared with `cp` of the same bytes. Every step
-// is the best of REPEAT runs on each side.
+// is the best of REPEAT rounds on each side.
 import { execFileSync } from 'node:child_process'
-import { closeSync, mkdirSync, openSync, rmSync, writeSync } from 'node:fs'
+import { closeSync, openSync, rmSync, writeSync } from 'node:fs'
 import { join } from 'node:path'
 import { WkwDataset } from '../index'
-import { type Row, best, printTable, python, seconds, workDir } from './util'
+import { type Row, printTable, python, seconds, timed, workDir } from './util'
 import { colorSlab, segmentationSlab } from './volumes'
+
+/** Seconds of each step of one round; the Python side has no `cp`. */
+type Steps = Record<'writeRaw' | 'cp' | 'compress' | 'readLz4hc', number>
+
+const fastest = (a: Steps | undefined, b: Steps): Steps =>
+  a ? (Object.fromEntries(Object.entries(b).map(([k, v]) => [k, Math.min(v, a[k as keyof Steps])])) as Steps) : b
 
 const EDGE = 1024
 const SLAB = 256
@@ -28,61 +34,50 @@ async function volume(name: string, dtype: 'uint8' | 'uint32', makeSlab: (edge: 
   const rawDir = join(dir, 'ours', 'raw')
   const lz4hcDir = join(dir, 'ours', 'lz4hc')
   const copy = join(dir, 'cp.wkw')
-  let raw: WkwDataset | undefined
   // Files are deleted as soon as a step is done: on tmpfs they take memory from the next step.
-  const ours = {
-    writeRaw: await best(
-      REPEAT,
-      async () => {
-        rmSync(rawDir, { recursive: true, force: true })
-        raw = await WkwDataset.create(rawDir, { voxelType: dtype })
-      },
-      async () => {
-        for (let z = 0; z < EDGE; z += SLAB) await raw!.write([0, 0, z], { data: slabs[z / SLAB], shape: [EDGE, EDGE, SLAB] })
-      },
-    ),
-    cp: await best(
-      REPEAT,
-      async () => rmSync(copy, { force: true }),
-      async () => execFileSync('cp', [join(rawDir, 'z0', 'y0', 'x0.wkw'), copy]),
-    ).finally(() => rmSync(copy, { force: true })),
-    compress: await best(
-      REPEAT,
-      async () => rmSync(lz4hcDir, { recursive: true, force: true }),
-      async () => void (await raw!.compress(lz4hcDir)),
-    ),
-    readLz4hc: await best(
-      REPEAT,
-      async () => rmSync(rawDir, { recursive: true, force: true }),
-      async () => {
-        const compressed = await WkwDataset.open(lz4hcDir)
-        for (let z = 0; z < EDGE; z += SLAB) await compressed.read([0, 0, z], [EDGE, EDGE, SLAB])
-      },
-    ),
+  const ourRound = async (): Promise<Steps> => {
+    rmSync(join(dir, 'ours'), { recursive: true, force: true })
+    const raw = await WkwDataset.create(rawDir, { voxelType: dtype })
+    const writeRaw = await timed(async () => {
+      for (let z = 0; z < EDGE; z += SLAB) await raw.write([0, 0, z], { data: slabs[z / SLAB], shape: [EDGE, EDGE, SLAB] })
+    })
+    const cp = await timed(async () => execFileSync('cp', [join(rawDir, 'z0', 'y0', 'x0.wkw'), copy]))
+    rmSync(copy)
+    const compress = await timed(() => raw.compress(lz4hcDir))
+    rmSync(rawDir, { recursive: true })
+    const compressed = await WkwDataset.open(lz4hcDir)
+    const readLz4hc = await timed(async () => {
+      for (let z = 0; z < EDGE; z += SLAB) await compressed.read([0, 0, z], [EDGE, EDGE, SLAB])
+    })
+    rmSync(join(dir, 'ours'), { recursive: true })
+    return { writeRaw: writeRaw.seconds, cp: cp.seconds, compress: compress.seconds, readLz4hc: readLz4hc.seconds }
+  }
+  const referenceRound = (): Steps => {
+    const request = { dtype, edge: EDGE, slab: SLAB, input, dir: join(dir, 'py') }
+    return JSON.parse(execFileSync(python!, [join(__dirname, 'reference', 'wkw_bench.py'), JSON.stringify(request)], { encoding: 'utf8' }))
+  }
+  // The machine's speed drifts over minutes, so the two sides alternate round by round rather
+  // than one running all its repeats before the other.
+  let ours: Steps | undefined
+  let reference: Steps | undefined
+  for (let round = 0; round < REPEAT; round++) {
+    ours = fastest(ours, await ourRound())
+    if (python) reference = fastest(reference, referenceRound())
   }
   slabs.length = 0
-  rmSync(join(dir, 'ours'), { recursive: true, force: true })
-
-  let reference: Record<string, number> | undefined
-  if (python) {
-    mkdirSync(join(dir, 'py'))
-    const request = { dtype, edge: EDGE, slab: SLAB, input, dir: join(dir, 'py'), repeat: REPEAT }
-    const script = join(__dirname, 'reference', 'wkw_bench.py')
-    reference = JSON.parse(execFileSync(python, [script, JSON.stringify(request)], { encoding: 'utf8' }))
-  }
   rmSync(dir, { recursive: true, force: true })
 
   const gb = bytes / 1e9
   const rate = (s: number) => `${(gb / s).toFixed(2)} GB/s (${seconds(s)})`
   const row = (what: string, key: 'writeRaw' | 'compress' | 'readLz4hc'): Row => ({
     what: `${name}: ${what}`,
-    ours: rate(ours[key]),
+    ours: rate(ours![key]),
     reference: reference ? rate(reference[key]) : 'n/a',
-    ratio: reference ? `${(reference[key] / ours[key]).toFixed(2)}×` : 'n/a',
+    ratio: reference ? `${(reference[key] / ours![key]).toFixed(2)}×` : 'n/a',
   })
   return [
     row('write raw', 'writeRaw'),
-    { what: `${name}: cp of the raw file`, ours: rate(ours.cp), reference: '', ratio: `our raw write: ${((ours.cp / ours.writeRaw) * 100).toFixed(0)} % of cp` },
+    { what: `${name}: cp of the raw file`, ours: rate(ours!.cp), reference: '', ratio: `our raw write: ${((ours!.cp / ours!.writeRaw) * 100).toFixed(0)} % of cp` },
     row('compress to LZ4HC', 'compress'),
     row('read LZ4HC', 'readLz4hc'),
   ]
@@ -93,5 +88,5 @@ export async function benchWkw(): Promise<void> {
     ...(await volume('1024³ uint8 color', 'uint8', colorSlab)),
     ...(await volume('1024³ uint32 segmentation', 'uint32', segmentationSlab)),
   ]
-  printTable(`WKW I/O, best of ${REPEAT} (ratio = Python wkw time / our time)`, rows)
+  printTable(`WKW I/O, best of ${REPEAT} rounds (ratio = Python wkw time / our time)`, rows)
 }

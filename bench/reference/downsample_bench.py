@@ -1,6 +1,6 @@
 """The Python `webknossos` half of `npm run bench -- downsample`: downsamples a layer (written by
-our library, read through the Python API) to mag 8 with LZ4HC output, and times the filters alone
-on one source tile. Prints one JSON object."""
+our library, read through the Python API) to mag 8 with LZ4HC output, and times the filter alone
+on one source tile, best of `runs`. Prints one JSON object."""
 import json
 import resource
 import sys
@@ -31,9 +31,11 @@ def main(request):
     tile = layer.get_mag(1).read(absolute_offset=(0, 0, 0), size=(edge, edge, edge))[0]
     mode = InterpolationModes[request["mode"].upper()]
     downsample_cube(tile, [2, 2, 2], mode)  # numba compiles on the first call
-    filter_start = time.perf_counter()
-    downsample_cube(tile, [2, 2, 2], mode)
-    filter_seconds = time.perf_counter() - filter_start
+    filter_seconds = float("inf")
+    for _ in range(request["runs"]):
+        filter_start = time.perf_counter()
+        downsample_cube(tile, [2, 2, 2], mode)
+        filter_seconds = min(filter_seconds, time.perf_counter() - filter_start)
     print(json.dumps({
         "seconds": seconds,
         "peakBytes": max(own, workers) * 1024,

@@ -47,7 +47,7 @@ impl BoundingBox {
     }
 
     pub fn is_aligned(&self, edge: u64) -> bool {
-        (0..3).all(|i| self.min[i] % edge == 0 && self.size[i] % edge == 0)
+        (0..3).all(|i| self.min[i].is_multiple_of(edge) && self.size[i].is_multiple_of(edge))
     }
 
     /// Indices of the aligned cells of edge `edge` the box touches, z outermost and x innermost.

@@ -167,6 +167,9 @@ pub fn write_all_blocks(
     write_all_blocks_with(writer, control, &mut |_| Ok(()), &|_: &(), index, buffer| produce(index, buffer))
 }
 
+/// Fills the block of a Morton index from what its batch prepared.
+pub type ProduceBlock<'a, S> = dyn Fn(&S, u64, &mut [u8]) -> Result<Block> + Sync + 'a;
+
 /// [`write_all_blocks`] for producers that work on more than one block at a time: before the
 /// blocks of a batch (a range of Morton indices) are produced, `prepare(range)` makes what they
 /// share, and each `produce(&prepared, index, block)` takes its block from it.
@@ -174,7 +177,7 @@ pub fn write_all_blocks_with<S: Sync>(
     mut writer: FileWriter,
     control: &Control,
     prepare: &mut (dyn FnMut(Range<u64>) -> Result<S> + Send),
-    produce: &(dyn Fn(&S, u64, &mut [u8]) -> Result<Block> + Sync),
+    produce: &ProduceBlock<'_, S>,
 ) -> Result<()> {
     let header = *writer.header();
     let n = header.blocks_per_file();

@@ -176,7 +176,7 @@ impl Header {
         let voxel_type = VoxelType::from_code(bytes[6])
             .ok_or_else(|| Error::corrupt(path, format!("Voxel type '{}' is invalid", bytes[6])))?;
         let voxel_size = bytes[7];
-        if voxel_size == 0 || voxel_size as usize % voxel_type.size() != 0 {
+        if voxel_size == 0 || !(voxel_size as usize).is_multiple_of(voxel_type.size()) {
             return Err(Error::corrupt(
                 path,
                 format!("Voxel size {voxel_size} is not a multiple of the {} size", voxel_type.name()),

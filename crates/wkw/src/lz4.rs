@@ -108,7 +108,7 @@ mod tests {
     #[test]
     fn decodes_the_reference_zero_block() {
         let mut block = from_hex("1F 00 01 00");
-        block.extend(std::iter::repeat(0xFF).take(128));
+        block.extend(std::iter::repeat_n(0xFF, 128));
         block.extend(from_hex("67 50 00 00 00 00 00"));
         assert_eq!(block.len(), 139);
         let mut out = vec![1u8; 32 * 32 * 32];

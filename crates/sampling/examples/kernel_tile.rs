@@ -1,0 +1,52 @@
+//! Times one downsampling kernel alone, on one thread, on the tile at the origin of a mag: the
+//! counterpart of timing the reference's filter function on the same tile, for `npm run bench`.
+//!
+//! `cargo run --release -p sampling --example kernel_tile -- <mag dir> <mode> <tile edge> <runs>`
+//! prints the best voxels/s of `runs` 2-2-2 downsamplings.
+
+use sampling::{downsample_into, downsampled_shape, Element, InterpolationMode};
+use std::path::Path;
+use std::time::Instant;
+use wkw::{BoundingBox, Dataset, VoxelType};
+
+fn best_voxels_per_second<T: Element>(bytes: &[u8], shape: [usize; 4], mode: InterpolationMode, runs: usize) -> f64 {
+    let input: Vec<T> = bytes.chunks_exact(size_of::<T>()).map(T::read_le).collect();
+    let factors = [2, 2, 2];
+    let mut output = vec![T::default(); downsampled_shape(shape, factors).unwrap().iter().product()];
+    let fastest = (0..runs)
+        .map(|_| {
+            let start = Instant::now();
+            downsample_into(&input, shape, factors, mode, &mut output).unwrap();
+            start.elapsed().as_secs_f64()
+        })
+        .fold(f64::INFINITY, f64::min);
+    input.len() as f64 / fastest
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [mag, mode, edge, runs] = args.as_slice() else {
+        panic!("usage: kernel_tile <mag dir> <mode> <tile edge> <runs>");
+    };
+    let mode = InterpolationMode::parse(mode).unwrap_or_else(|| panic!("unknown mode {mode:?}"));
+    let (edge, runs): (usize, usize) = (edge.parse().unwrap(), runs.parse().unwrap());
+    let dataset = Dataset::open(Path::new(mag)).unwrap();
+    let header = *dataset.header();
+    let channels = header.num_channels();
+    let mut bytes = vec![0; edge.pow(3) * header.voxel_size as usize];
+    dataset.read(&BoundingBox::new([0; 3], [edge as u64; 3]), &mut bytes).unwrap();
+    let shape = [channels, edge, edge, edge];
+    let rate = match header.voxel_type {
+        VoxelType::U8 => best_voxels_per_second::<u8>(&bytes, shape, mode, runs),
+        VoxelType::U16 => best_voxels_per_second::<u16>(&bytes, shape, mode, runs),
+        VoxelType::U32 => best_voxels_per_second::<u32>(&bytes, shape, mode, runs),
+        VoxelType::U64 => best_voxels_per_second::<u64>(&bytes, shape, mode, runs),
+        VoxelType::F32 => best_voxels_per_second::<f32>(&bytes, shape, mode, runs),
+        VoxelType::F64 => best_voxels_per_second::<f64>(&bytes, shape, mode, runs),
+        VoxelType::I8 => best_voxels_per_second::<i8>(&bytes, shape, mode, runs),
+        VoxelType::I16 => best_voxels_per_second::<i16>(&bytes, shape, mode, runs),
+        VoxelType::I32 => best_voxels_per_second::<i32>(&bytes, shape, mode, runs),
+        VoxelType::I64 => best_voxels_per_second::<i64>(&bytes, shape, mode, runs),
+    };
+    println!("{rate}");
+}
