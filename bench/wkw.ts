@@ -12,9 +12,6 @@ import { colorSlab, segmentationSlab } from './volumes'
 /** Seconds of each step of one round; the Python side has no `cp`. */
 type Steps = Record<'writeRaw' | 'cp' | 'compress' | 'readLz4hc', number>
 
-const fastest = (a: Steps | undefined, b: Steps): Steps =>
-  a ? (Object.fromEntries(Object.entries(b).map(([k, v]) => [k, Math.min(v, a[k as keyof Steps])])) as Steps) : b
-
 const EDGE = 1024
 const SLAB = 256
 const REPEAT = 3
@@ -58,12 +55,14 @@ async function volume(name: string, dtype: 'uint8' | 'uint32', makeSlab: (edge: 
   }
   // The machine's speed drifts over minutes, so the two sides alternate round by round rather
   // than one running all its repeats before the other.
-  let ours: Steps | undefined
-  let reference: Steps | undefined
+  const ourRounds: Steps[] = []
+  const referenceRounds: Steps[] = []
   for (let round = 0; round < REPEAT; round++) {
-    ours = fastest(ours, await ourRound())
-    if (python) reference = fastest(reference, referenceRound())
+    ourRounds.push(await ourRound())
+    if (python) referenceRounds.push(referenceRound())
   }
+  const ours = (step: keyof Steps) => Math.min(...ourRounds.map((r) => r[step]))
+  const reference = python ? (step: keyof Steps) => Math.min(...referenceRounds.map((r) => r[step])) : undefined
   slabs.length = 0
   rmSync(dir, { recursive: true, force: true })
 
@@ -71,13 +70,13 @@ async function volume(name: string, dtype: 'uint8' | 'uint32', makeSlab: (edge: 
   const rate = (s: number) => `${(gb / s).toFixed(2)} GB/s (${seconds(s)})`
   const row = (what: string, key: 'writeRaw' | 'compress' | 'readLz4hc'): Row => ({
     what: `${name}: ${what}`,
-    ours: rate(ours![key]),
-    reference: reference ? rate(reference[key]) : 'n/a',
-    ratio: reference ? `${(reference[key] / ours![key]).toFixed(2)}×` : 'n/a',
+    ours: rate(ours(key)),
+    reference: reference ? rate(reference(key)) : 'n/a',
+    ratio: reference ? `${(reference(key) / ours(key)).toFixed(2)}×` : 'n/a',
   })
   return [
     row('write raw', 'writeRaw'),
-    { what: `${name}: cp of the raw file`, ours: rate(ours!.cp), reference: '', ratio: `our raw write: ${((ours!.cp / ours!.writeRaw) * 100).toFixed(0)} % of cp` },
+    { what: `${name}: cp of the raw file`, ours: rate(ours('cp')), reference: '', ratio: `our raw write: ${((ours('cp') / ours('writeRaw')) * 100).toFixed(0)} % of cp` },
     row('compress to LZ4HC', 'compress'),
     row('read LZ4HC', 'readLz4hc'),
   ]

@@ -7,7 +7,7 @@
 use sampling::{downsample_into, downsampled_shape, Element, InterpolationMode};
 use std::path::Path;
 use std::time::Instant;
-use wkw::{BoundingBox, Dataset, VoxelType};
+use wkw::{BoundingBox, Dataset};
 
 fn best_voxels_per_second<T: Element>(bytes: &[u8], shape: [usize; 4], mode: InterpolationMode, runs: usize) -> f64 {
     let input: Vec<T> = bytes.chunks_exact(size_of::<T>()).map(T::read_le).collect();
@@ -36,17 +36,6 @@ fn main() {
     let mut bytes = vec![0; edge.pow(3) * header.voxel_size as usize];
     dataset.read(&BoundingBox::new([0; 3], [edge as u64; 3]), &mut bytes).unwrap();
     let shape = [channels, edge, edge, edge];
-    let rate = match header.voxel_type {
-        VoxelType::U8 => best_voxels_per_second::<u8>(&bytes, shape, mode, runs),
-        VoxelType::U16 => best_voxels_per_second::<u16>(&bytes, shape, mode, runs),
-        VoxelType::U32 => best_voxels_per_second::<u32>(&bytes, shape, mode, runs),
-        VoxelType::U64 => best_voxels_per_second::<u64>(&bytes, shape, mode, runs),
-        VoxelType::F32 => best_voxels_per_second::<f32>(&bytes, shape, mode, runs),
-        VoxelType::F64 => best_voxels_per_second::<f64>(&bytes, shape, mode, runs),
-        VoxelType::I8 => best_voxels_per_second::<i8>(&bytes, shape, mode, runs),
-        VoxelType::I16 => best_voxels_per_second::<i16>(&bytes, shape, mode, runs),
-        VoxelType::I32 => best_voxels_per_second::<i32>(&bytes, shape, mode, runs),
-        VoxelType::I64 => best_voxels_per_second::<i64>(&bytes, shape, mode, runs),
-    };
+    let rate = sampling::with_element_type!(header.voxel_type, T => best_voxels_per_second::<T>(&bytes, shape, mode, runs));
     println!("{rate}");
 }

@@ -6,22 +6,22 @@ use crate::interpolation::InterpolationMode;
 use crate::upsample::upsample;
 use wkw::VoxelType;
 
-/// Runs `$body` with `$t` bound to the element type of `$voxel_type`.
+/// Runs `$body` with `$t` bound to the element type of `$voxel_type`, a [`VoxelType`].
+#[macro_export]
 macro_rules! with_element_type {
     ($voxel_type:expr, $t:ident => $body:expr) => {
-        $crate::dispatch::with_element_type!(@match $voxel_type, $t, $body,
+        $crate::with_element_type!(@match $voxel_type, $t, $body,
             U8 u8, U16 u16, U32 u32, U64 u64, I8 i8, I16 i16, I32 i32, I64 i64, F32 f32, F64 f64)
     };
     (@match $voxel_type:expr, $t:ident, $body:expr, $($variant:ident $type:ty),*) => {
         match $voxel_type {
-            $(VoxelType::$variant => {
+            $($crate::VoxelType::$variant => {
                 type $t = $type;
                 $body
             })*
         }
     };
 }
-pub(crate) use with_element_type;
 
 /// [`crate::downsample`] on little-endian bytes of `voxel_type` elements; returns bytes likewise.
 pub fn downsample_bytes(

@@ -11,7 +11,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use wkw::bbox::copy_region;
 use wkw::file_writer::{write_all_blocks_with, Block, FileWriter};
-use wkw::{morton, BoundingBox, Control, Dataset, Error, Reader, Result, VoxelType};
+use wkw::{morton, BoundingBox, Control, Dataset, Error, Reader, Result};
 
 #[cfg(target_endian = "big")]
 compile_error!("voxel buffers are read as little-endian elements in place");
@@ -44,7 +44,7 @@ const TILE_SOURCE_BYTES: u64 = 16 << 20;
 /// Runs the step; files finished before an error or an abort stay complete.
 pub fn run(step: &Step, control: &Control) -> Result<()> {
     check(step)?;
-    crate::dispatch::with_element_type!(step.source.header().voxel_type, T => run_typed::<T>(step, control))
+    crate::with_element_type!(step.source.header().voxel_type, T => run_typed::<T>(step, control))
 }
 
 fn check(step: &Step) -> Result<()> {

@@ -31,3 +31,5 @@ pub use downsample::{downsample, downsample_into, downsampled_shape};
 pub use element::Element;
 pub use interpolation::InterpolationMode;
 pub use upsample::{upsample, upsample_into};
+/// The voxel types the byte-level entry points and [`with_element_type!`] dispatch on.
+pub use wkw::VoxelType;
