@@ -1,19 +1,31 @@
-export { BoundingBox } from './lib/bounding-box'
-export { type AddLayerOptions, type CopyDatasetOptions, Dataset } from './lib/dataset'
-export { type DType, type TypedArray, DTYPES } from './lib/dtype'
+export { BoundingBox } from './lib/geometry/bounding-box'
+export { type AddLayerOptions, type CopyDatasetOptions, Dataset } from './lib/model/dataset'
+export { type DType, type TypedArray, DTYPES } from './lib/storage/dtype'
 export { AbortError, type ErrorCode, WebknossosError } from './lib/errors'
-export { type AddMagOptions, Layer } from './lib/layer'
-export type { LongOp, Progress } from './lib/long-op'
-export { Mag, type MagLike } from './lib/mag'
-export { MagView } from './lib/mag-view'
-export type { Category, DatasetViewConfiguration, LayerViewConfiguration } from './lib/properties'
-export { SegmentationLayer } from './lib/segmentation-layer'
-export type { Vec3 } from './lib/vec3'
-export { View } from './lib/view'
-export type { VoxelArray, VoxelInput } from './lib/voxel-array'
-export { type BlockType, WkwDataset, type WkwHeader } from './lib/wkw'
+export { type AddMagOptions, Layer } from './lib/model/layer'
+export type { LongOp, Progress } from './lib/native/long-op'
+export { Mag, type MagLike } from './lib/geometry/mag'
+export { MagView } from './lib/model/mag-view'
+export type { Category, DatasetViewConfiguration, LayerViewConfiguration } from './lib/model/properties'
+export { SegmentationLayer } from './lib/model/segmentation-layer'
+export { MAX_COORDINATE, type Vec3 } from './lib/geometry/vec3'
+export { View } from './lib/model/view'
+export type { VoxelArray, VoxelInput } from './lib/storage/voxel-array'
+export { type ArrayInfo, type Compression, DATA_FORMATS, type DataFormat } from './lib/storage/mag-array'
+export { type BlockType, WkwDataset, type WkwHeader } from './lib/storage/wkw'
+export {
+  type DownsampleMagListOptions,
+  type DownsampleMagOptions,
+  type DownsampleOptions,
+  INTERPOLATION_MODES,
+  type InterpolationMode,
+  type SamplingTimings,
+  type UpsampleOptions,
+} from './lib/sampling/downsampling'
+export { SAMPLING_MODES, type SamplingMode, downsamplingMags } from './lib/sampling/ladder'
+export { type PlannedStep, SamplingPlan } from './lib/sampling/plan'
 
-import { WkwDataset } from './lib/wkw'
+import { WkwDataset } from './lib/storage/wkw'
 
 /** Low-level WKW access without the dataset layer, like the Python `wkw` package. */
 export const wkw = { WkwDataset }

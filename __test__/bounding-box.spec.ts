@@ -1,8 +1,8 @@
 import test from 'ava'
-import { BoundingBox } from '../lib/bounding-box'
+import { BoundingBox } from '../lib/geometry/bounding-box'
 import { WebknossosError } from '../lib/errors'
-import { Mag } from '../lib/mag'
-import type { Vec3 } from '../lib/vec3'
+import { Mag } from '../lib/geometry/mag'
+import type { Vec3 } from '../lib/geometry/vec3'
 
 const code = (e: unknown) => (e as WebknossosError).code
 const box = (topLeft: Vec3, size: Vec3) => new BoundingBox(topLeft, size)

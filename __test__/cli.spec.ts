@@ -1,4 +1,4 @@
-// Tests of the `wk` command line (lib/cli): every subcommand on small data, run as a child
+// Tests of the `wk` command line (apps/cli): every subcommand on small data, run as a child
 // process from the TypeScript sources, plus the error paths (one line on stderr, non-zero exit,
 // nothing written) and `--help` of every command.
 import test, { type ExecutionContext } from 'ava'
@@ -628,7 +628,7 @@ test('demo --size 64 creates, downsamples and describes a dataset with timings',
 // building blocks, in process
 
 test('option parsers accept what they document and reject the rest', async (t) => {
-  const { parseBoundingBox, parseMag, parsePositiveInt, parseScale } = await import('../lib/cli/options')
+  const { parseBoundingBox, parseMag, parsePositiveInt, parseScale } = await import('../apps/cli/options')
   t.deepEqual(parseScale('11.24,11.24,28'), [11.24, 11.24, 28])
   t.deepEqual(parseScale(' 1e1, .5 ,2 '), [10, 0.5, 2])
   for (const bad of ['1,1', '1,1,0', '1,-1,1', 'a,b,c', '1,,1', '1,1,1,1']) t.throws(() => parseScale(bad), undefined, bad)
@@ -644,13 +644,13 @@ test('option parsers accept what they document and reject the rest', async (t) =
 })
 
 test('slices sort naturally', async (t) => {
-  const { sortNaturally } = await import('../lib/cli/images')
+  const { sortNaturally } = await import('../apps/cli/images')
   t.deepEqual(sortNaturally(['10.tif', '2.tif', '1.tif', 'img_100.png', 'img_20.png']), ['1.tif', '2.tif', '10.tif', 'img_20.png', 'img_100.png'])
   t.deepEqual(sortNaturally(['z10.TIF', 'Z9.tif']), ['Z9.tif', 'z10.TIF'])
 })
 
 test.serial('the plain progress reporter prints a few lines and always the final one', async (t) => {
-  const { progress } = await import('../lib/cli/progress')
+  const { progress } = await import('../apps/cli/progress')
   const written: string[] = []
   const write = process.stdout.write
   process.stdout.write = ((chunk: string) => {

@@ -3,7 +3,7 @@
 import anyTest, { type ExecutionContext } from 'ava'
 import { join } from 'node:path'
 import { Dataset, type DType } from '../index'
-import { arrayType } from '../lib/dtype'
+import { arrayType } from '../lib/storage/dtype'
 import { bytes, randomArray } from './helpers/data'
 import { tempDir } from './helpers/paths'
 import { oracle, readBytes, withReference, writeBytes } from './helpers/reference'

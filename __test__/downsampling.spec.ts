@@ -27,8 +27,8 @@ import {
   type Vec3,
   WkwDataset,
 } from '../index'
-import { arrayType } from '../lib/dtype'
-import { defaultMaxMag, magsToDownsample, magsToUpsample, orderMagList, samplingSetup } from '../lib/sampling-plan'
+import { arrayType } from '../lib/storage/dtype'
+import { defaultMaxMag, magsToDownsample, magsToUpsample, orderMagList, samplingSetup } from '../lib/sampling/ladder'
 import { randomArray } from './helpers/data'
 import { tempDir } from './helpers/paths'
 import { type Grid, type Reducer, downsampleReference, firstDifference, gridOf, upsampleReference } from './helpers/sampling'

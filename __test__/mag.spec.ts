@@ -1,6 +1,6 @@
 import test from 'ava'
 import { WebknossosError } from '../lib/errors'
-import { Mag, type MagLike, toMag } from '../lib/mag'
+import { Mag, type MagLike, toMag } from '../lib/geometry/mag'
 
 const code = (e: unknown) => (e as WebknossosError).code
 

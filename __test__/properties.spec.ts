@@ -8,7 +8,7 @@ import test from 'ava'
 import { existsSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { BoundingBox, Dataset, type DatasetViewConfiguration, type LayerViewConfiguration, SegmentationLayer } from '../index'
-import { parseProperties, serializeProperties } from '../lib/properties'
+import { parseProperties, serializeProperties } from '../lib/model/properties'
 import { fixturesDir, haveFixtures, skipReason, tempDir } from './helpers/paths'
 import { assertVoxels, captureWarnings, code, constant, copyFixture, random3d, readJson } from './helpers/voxels'
 

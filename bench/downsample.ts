@@ -7,7 +7,7 @@
 import { execFileSync } from 'node:child_process'
 import { join } from 'node:path'
 import { Dataset } from '../index'
-import type { SamplingTimings } from '../lib/downsampling'
+import type { SamplingTimings } from '../lib/sampling/downsampling'
 import { colorSlab, segmentationSlab } from './volumes'
 import { type Row, printTable, python, seconds, workDir } from './util'
 

@@ -41,18 +41,13 @@ export function ioError(action: string, path: string, cause: unknown): Webknosso
   return new WebknossosError(kind, `Could not ${action} "${path}": ${reason}`, { cause })
 }
 
-const NATIVE_MESSAGE = /^\[([A-Z_]+)\] ([\s\S]*)$/
-
-/** Turns an error of the native core (message `[CODE] text`) into the library's error types. */
+/** Turns an error of the native core (a coded Error) into the library's error types. */
 export function fromNative(error: unknown): unknown {
   if (!(error instanceof Error)) return error
-  const match = NATIVE_MESSAGE.exec(error.message)
-  if (!match) return error
-  const [, code, message] = match
-  if (code === 'ABORT_ERR') return new AbortError(message)
-  if (code.startsWith('ERR_WK_') && code !== 'ERR_WK_INTERNAL') {
-    const cause = code === 'ERR_WK_IO' ? new Error(message.slice(message.lastIndexOf('": ') + 3)) : undefined
-    return new WebknossosError(code as ErrorCode, message, { cause })
+  const code = (error as NodeJS.ErrnoException).code
+  if (code === 'ABORT_ERR') return new AbortError(error.message)
+  if (typeof code === 'string' && code.startsWith('ERR_WK_') && code !== 'ERR_WK_INTERNAL') {
+    return new WebknossosError(code as ErrorCode, error.message, { cause: error.cause })
   }
   return error
 }

@@ -1,19 +1,16 @@
-//! One downsampling or upsampling step between two mag directories, on native threads.
+//! One downsampling or upsampling step between two arrays, on native threads.
 
+use crate::array::{to_box, to_shards, to_vec3, NativeArray};
 use crate::control::{AbortFlag, JobControl, ProgressCallback};
 use crate::task::{spawn, Work};
-use crate::wkw::{to_box, to_vec3};
-use ::wkw::{control::Timings, Dataset, Error};
+use jobs::sample::{run, Resampling, Step};
 use napi::bindgen_prelude::AsyncTask;
 use napi_derive::napi;
-use sampling::job::{Resampling, Step};
 use sampling::InterpolationMode;
-use std::path::PathBuf;
+use voxel::{Error, Timings};
 
 #[napi(object)]
 pub struct SamplingStep {
-    pub source: String,
-    pub target: String,
     /// The region in source voxels.
     pub source_offset: Vec<f64>,
     pub source_size: Vec<f64>,
@@ -37,9 +34,13 @@ pub struct SamplingTimings {
     pub write_seconds: f64,
 }
 
+/// Computes `shards` of `target` from `source`, each under its lock.
 #[napi(ts_return_type = "Promise<SamplingTimings>")]
-pub fn sample_mag(
+pub fn sample_array(
+    source: &NativeArray,
+    target: &NativeArray,
     step: SamplingStep,
+    #[napi(ts_arg_type = "Array<[number, number, number]>")] shards: Vec<Vec<f64>>,
     jobs: Option<u32>,
     #[napi(ts_arg_type = "((done: number, total: number) => void) | undefined | null")] on_progress: Option<
         ProgressCallback,
@@ -47,6 +48,7 @@ pub fn sample_mag(
     abort: Option<&AbortFlag>,
 ) -> AsyncTask<Work<SamplingTimings>> {
     let control = JobControl::new(abort, on_progress, jobs);
+    let (source, target) = (source.inner(), target.inner());
     spawn(move || {
         let resampling = match step.mode.as_str() {
             "upsample" => Resampling::Up,
@@ -55,24 +57,22 @@ pub fn sample_mag(
                     .ok_or_else(|| Error::invalid(format!("Unknown interpolation mode \"{name}\"")))?,
             ),
         };
-        let factors = to_vec3("factors", &step.factors)?;
-        let (source, target) =
-            (Dataset::open(&PathBuf::from(&step.source))?, Dataset::open(&PathBuf::from(&step.target))?);
         let step = Step {
-            source: &source,
-            target: &target,
+            source: &*source,
+            target: &*target,
             source_box: to_box(&step.source_offset, &step.source_size)?,
             target_box: to_box(&step.target_offset, &step.target_size)?,
-            factors,
+            factors: to_vec3("factors", &step.factors)?,
             resampling,
             buffer_edge_len: step.buffer_edge_len as u64,
         };
-        let files = step.target_box.cells(target.header().file_edge()).len() as f64;
+        let shards = to_shards(&shards)?;
+        let _lock = target.lock_shards(&shards)?;
         control.run(|c| {
-            sampling::job::run(&step, c)?;
+            run(&step, &shards, c)?;
             let t = &c.timings;
             Ok(SamplingTimings {
-                files,
+                files: shards.len() as f64,
                 read_seconds: Timings::seconds(&t.read),
                 kernel_seconds: Timings::seconds(&t.kernel),
                 compress_seconds: Timings::seconds(&t.compress),

@@ -14,7 +14,7 @@ export function wk(args: string[], opts: { timeoutMs?: number } = {}): Promise<C
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--import', 'tsx', 'lib/cli/main.ts', ...args],
+      ['--import', 'tsx', 'apps/cli/main.ts', ...args],
       { cwd: repoRoot, maxBuffer: 64 * 1024 * 1024, timeout: opts.timeoutMs ?? 240_000, env: { ...process.env, FORCE_COLOR: '0' } },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0

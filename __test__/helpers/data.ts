@@ -1,5 +1,5 @@
 import type { DType, TypedArray } from '../../index'
-import { arrayType } from '../../lib/dtype'
+import { arrayType } from '../../lib/storage/dtype'
 
 /** Deterministic pseudo-random values of `dtype` (xorshift over all bits), finite for floats. */
 export function randomArray(dtype: DType, length: number, seed = 1): TypedArray {

@@ -3,7 +3,7 @@
 // arrays, written from the reference's description (python-reference-behaviour.md §4.5, §4.7),
 // never by calling the library's own kernels.
 import type { DType, TypedArray, Vec3 } from '../../index'
-import { arrayType } from '../../lib/dtype'
+import { arrayType } from '../../lib/storage/dtype'
 
 export type Reducer = 'median' | 'mode' | 'max' | 'min'
 type Value = number | bigint

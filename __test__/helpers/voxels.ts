@@ -4,7 +4,7 @@ import type { ExecutionContext } from 'ava'
 import { cpSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import type { DType, TypedArray, Vec3, WebknossosError } from '../../index'
-import { arrayType } from '../../lib/dtype'
+import { arrayType } from '../../lib/storage/dtype'
 import { randomArray } from './data'
 import { fixturesDir, tempDir } from './paths'
 

@@ -4,7 +4,7 @@ use crate::downsample::downsample;
 use crate::element::Element;
 use crate::interpolation::InterpolationMode;
 use crate::upsample::upsample;
-use wkw::VoxelType;
+use voxel::VoxelType;
 
 /// Runs `$body` with `$t` bound to the element type of `$voxel_type`, a [`VoxelType`].
 #[macro_export]

@@ -18,7 +18,6 @@ mod downsample;
 mod element;
 mod extremum;
 mod interpolation;
-pub mod job;
 mod median;
 mod mode;
 mod sort;
@@ -32,4 +31,4 @@ pub use element::Element;
 pub use interpolation::InterpolationMode;
 pub use upsample::{upsample, upsample_into};
 /// The voxel types the byte-level entry points and [`with_element_type!`] dispatch on.
-pub use wkw::VoxelType;
+pub use voxel::VoxelType;

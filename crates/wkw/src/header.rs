@@ -1,7 +1,7 @@
 //! The 16-byte header at the start of `header.wkw` and of every data file.
 
-use crate::error::{Error, Result};
-use std::path::Path;
+use array::{ArrayInfo, Compression, DataFormat};
+use voxel::{Error, Result, VoxelType, VOXEL_TYPES};
 
 pub const HEADER_SIZE: usize = 16;
 const MAGIC: &[u8; 3] = b"WKW";
@@ -45,68 +45,24 @@ impl BlockType {
     }
 }
 
-/// Element type of one channel; the discriminant is the code stored in byte 6.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum VoxelType {
-    U8 = 1,
-    U16 = 2,
-    U32 = 3,
-    U64 = 4,
-    F32 = 5,
-    F64 = 6,
-    I8 = 7,
-    I16 = 8,
-    I32 = 9,
-    I64 = 10,
+/// The code of a voxel type in byte 6 of a header.
+fn voxel_code(voxel_type: VoxelType) -> u8 {
+    match voxel_type {
+        VoxelType::U8 => 1,
+        VoxelType::U16 => 2,
+        VoxelType::U32 => 3,
+        VoxelType::U64 => 4,
+        VoxelType::F32 => 5,
+        VoxelType::F64 => 6,
+        VoxelType::I8 => 7,
+        VoxelType::I16 => 8,
+        VoxelType::I32 => 9,
+        VoxelType::I64 => 10,
+    }
 }
 
-const VOXEL_TYPES: [VoxelType; 10] = [
-    VoxelType::U8,
-    VoxelType::U16,
-    VoxelType::U32,
-    VoxelType::U64,
-    VoxelType::F32,
-    VoxelType::F64,
-    VoxelType::I8,
-    VoxelType::I16,
-    VoxelType::I32,
-    VoxelType::I64,
-];
-
-impl VoxelType {
-    fn from_code(code: u8) -> Option<Self> {
-        VOXEL_TYPES.into_iter().find(|t| *t as u8 == code)
-    }
-
-    /// Bytes of one element of one channel.
-    pub fn size(self) -> usize {
-        match self {
-            VoxelType::U8 | VoxelType::I8 => 1,
-            VoxelType::U16 | VoxelType::I16 => 2,
-            VoxelType::U32 | VoxelType::I32 | VoxelType::F32 => 4,
-            VoxelType::U64 | VoxelType::I64 | VoxelType::F64 => 8,
-        }
-    }
-
-    /// The numpy / WEBKNOSSOS dtype name.
-    pub fn name(self) -> &'static str {
-        match self {
-            VoxelType::U8 => "uint8",
-            VoxelType::U16 => "uint16",
-            VoxelType::U32 => "uint32",
-            VoxelType::U64 => "uint64",
-            VoxelType::F32 => "float32",
-            VoxelType::F64 => "float64",
-            VoxelType::I8 => "int8",
-            VoxelType::I16 => "int16",
-            VoxelType::I32 => "int32",
-            VoxelType::I64 => "int64",
-        }
-    }
-
-    pub fn from_name(name: &str) -> Option<Self> {
-        VOXEL_TYPES.into_iter().find(|t| t.name() == name)
-    }
+fn voxel_type_of(code: u8) -> Option<VoxelType> {
+    VOXEL_TYPES.into_iter().find(|&t| voxel_code(t) == code)
 }
 
 /// A parsed header. `block_len` is voxels per block edge and `file_len` blocks per file edge,
@@ -149,19 +105,21 @@ impl Header {
                 voxel_type.name()
             )));
         }
-        Ok(Header {
+        let header = Header {
             block_len_log2,
             file_len_log2,
             block_type,
             voxel_type,
             voxel_size: voxel_size as u8,
             data_offset: 0,
-        })
+        };
+        header.info().check("header.wkw", false)?;
+        Ok(header)
     }
 
     /// Parses the first 16 bytes of `bytes`, read from `path`; every way a header can be invalid is
     /// a `Corrupt` error naming the path.
-    pub fn parse(bytes: &[u8], path: &Path) -> Result<Header> {
+    pub fn parse(bytes: &[u8], path: &str) -> Result<Header> {
         if bytes.len() < HEADER_SIZE {
             return Err(Error::corrupt(path, format!("Header of {} bytes, expected 16", bytes.len())));
         }
@@ -173,7 +131,7 @@ impl Header {
         }
         let block_type = BlockType::from_code(bytes[5])
             .ok_or_else(|| Error::corrupt(path, format!("Block type '{}' is invalid", bytes[5])))?;
-        let voxel_type = VoxelType::from_code(bytes[6])
+        let voxel_type = voxel_type_of(bytes[6])
             .ok_or_else(|| Error::corrupt(path, format!("Voxel type '{}' is invalid", bytes[6])))?;
         let voxel_size = bytes[7];
         if voxel_size == 0 || !(voxel_size as usize).is_multiple_of(voxel_type.size()) {
@@ -196,6 +154,7 @@ impl Header {
                 format!("Unsupported lengths (block {}, file {} blocks)", header.block_len(), header.file_len()),
             ));
         }
+        header.info().check(path, true)?;
         Ok(header)
     }
 
@@ -205,7 +164,7 @@ impl Header {
         bytes[3] = VERSION;
         bytes[4] = self.file_len_log2 << 4 | self.block_len_log2;
         bytes[5] = self.block_type as u8;
-        bytes[6] = self.voxel_type as u8;
+        bytes[6] = voxel_code(self.voxel_type);
         bytes[7] = self.voxel_size;
         bytes[8..16].copy_from_slice(&self.data_offset.to_le_bytes());
         bytes
@@ -261,12 +220,40 @@ impl Header {
         Header { block_type, ..*self }
     }
 
-    /// Whether a data file with header `other` can be read as part of a dataset with this header:
-    /// same voxel layout and the same file edge (the block length may differ).
+    /// Whether a data file with header `other` belongs to a dataset with this header: the same
+    /// voxels in blocks and files of the same size (the block type may differ).
     pub fn is_layout_compatible(&self, other: &Header) -> bool {
         self.voxel_type == other.voxel_type
             && self.voxel_size == other.voxel_size
-            && self.file_edge() == other.file_edge()
+            && self.block_len_log2 == other.block_len_log2
+            && self.file_len_log2 == other.file_len_log2
+    }
+
+    /// The layout in the terms every format shares.
+    pub fn info(&self) -> ArrayInfo {
+        ArrayInfo {
+            data_format: DataFormat::Wkw,
+            voxel_type: self.voxel_type,
+            num_channels: self.num_channels(),
+            chunk_shape: [self.block_len() as u64; 3],
+            shard_shape: [self.file_edge(); 3],
+            compression: match self.block_type {
+                BlockType::Raw => Compression::None,
+                BlockType::Lz4 => Compression::Lz4,
+                BlockType::Lz4Hc => Compression::Lz4Hc,
+            },
+            shape: None,
+        }
+    }
+
+    /// The block type that stands for `compression`.
+    pub fn block_type_for(compression: Compression) -> Result<BlockType> {
+        match compression {
+            Compression::None => Ok(BlockType::Raw),
+            Compression::Lz4 => Ok(BlockType::Lz4),
+            Compression::Lz4Hc => Ok(BlockType::Lz4Hc),
+            other => Err(Error::invalid(format!("WKW cannot compress with {}", other.name()))),
+        }
     }
 }
 
@@ -334,7 +321,7 @@ mod tests {
     #[test]
     fn parses_what_it_writes() {
         let header = make(VoxelType::U16, 2, 8, 4, BlockType::Lz4).for_data_file();
-        let parsed = Header::parse(&header.to_bytes(), Path::new("h")).unwrap();
+        let parsed = Header::parse(&header.to_bytes(), "h").unwrap();
         assert_eq!(parsed, header);
         assert_eq!(parsed.num_channels(), 2);
         assert_eq!(parsed.block_len(), 8);
@@ -349,7 +336,7 @@ mod tests {
         let with = |i: usize, v: u8| {
             let mut b = good;
             b[i] = v;
-            Header::parse(&b, Path::new("/d/header.wkw")).unwrap_err().message
+            Header::parse(&b, "/d/header.wkw").unwrap_err().message
         };
         assert_eq!(with(2, b'X'), "Sequence of magic bytes [87, 75, 88] is invalid in \"/d/header.wkw\"");
         assert!(with(3, 2).starts_with("Version number '2' is invalid"));
@@ -358,10 +345,10 @@ mod tests {
         assert!(with(6, 11).starts_with("Voxel type '11' is invalid"));
         assert!(with(6, 0).starts_with("Voxel type '0' is invalid"));
         assert!(with(7, 0).starts_with("Voxel size 0"));
-        assert!(Header::parse(&good[..15], Path::new("h")).is_err());
+        assert!(Header::parse(&good[..15], "h").is_err());
         let mut odd = make(VoxelType::U16, 1, 32, 32, BlockType::Raw).to_bytes();
         odd[7] = 3;
-        assert!(Header::parse(&odd, Path::new("h")).is_err());
+        assert!(Header::parse(&odd, "h").is_err());
     }
 
     #[test]
@@ -372,5 +359,19 @@ mod tests {
         assert!(Header::new(VoxelType::U8, 0, 32, 32, BlockType::Raw).is_err());
         assert!(Header::new(VoxelType::F64, 32, 32, 32, BlockType::Raw).is_err());
         assert!(Header::new(VoxelType::U8, 255, 32, 32, BlockType::Raw).is_ok());
+        // 128³ blocks of 255 bytes per voxel would be 510 MiB each.
+        assert!(Header::new(VoxelType::U8, 255, 128, 1, BlockType::Raw).is_err());
+    }
+
+    /// A header announcing 1024³ blocks of 255-byte voxels (255 GiB a block) is corrupt, not an
+    /// allocation that aborts the process.
+    #[test]
+    fn rejects_blocks_too_large_to_allocate() {
+        let mut bytes = make(VoxelType::U8, 1, 32, 32, BlockType::Raw).to_bytes();
+        bytes[4] = 0x0A;
+        bytes[7] = 255;
+        let error = Header::parse(&bytes, "/d/header.wkw").unwrap_err();
+        assert_eq!(error.kind, voxel::ErrorKind::Corrupt);
+        assert!(error.message.contains("exceeds 256 MiB"), "{}", error.message);
     }
 }

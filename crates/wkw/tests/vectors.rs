@@ -4,7 +4,9 @@ mod common;
 
 use common::*;
 use std::fs;
-use wkw::{BlockType, Dataset, VoxelType};
+use array::ChunkedArray;
+use voxel::VoxelType;
+use wkw::BlockType;
 
 #[test]
 fn raw_two_channel_file_is_byte_exact() {
@@ -14,7 +16,7 @@ fn raw_two_channel_file_is_byte_exact() {
     for v in 0..8u8 {
         data.extend([v, 100 + v]);
     }
-    ds.write(&bbox([0, 0, 0], [2, 2, 2]), &data, false).unwrap();
+    ds.write(&bbox([0, 0, 0], [2, 2, 2]), &data).unwrap();
     let bytes = fs::read(dir.path().join("z0/y0/x0.wkw")).unwrap();
     assert_eq!(
         bytes,
@@ -30,7 +32,7 @@ fn raw_two_channel_file_is_byte_exact() {
 fn lz4hc_zero_and_ramp_files_are_byte_exact() {
     let dir = tempfile::tempdir().unwrap();
     let ds = create(dir.path(), header(VoxelType::U8, 1, 4, 1, BlockType::Lz4Hc));
-    ds.write(&bbox([0, 0, 0], [4, 4, 4]), &[0u8; 64], false).unwrap();
+    ds.write(&bbox([0, 0, 0], [4, 4, 4]), &[0u8; 64]).unwrap();
     let path = dir.path().join("z0/y0/x0.wkw");
     assert_eq!(
         fs::read(&path).unwrap(),
@@ -39,7 +41,7 @@ fn lz4hc_zero_and_ramp_files_are_byte_exact() {
         )
     );
     let ramp: Vec<u8> = (0..64).collect();
-    ds.write(&bbox([0, 0, 0], [4, 4, 4]), &ramp, false).unwrap();
+    ds.write(&bbox([0, 0, 0], [4, 4, 4]), &ramp).unwrap();
     let mut expected = from_hex("57 4B 57 01 02 03 01 01 18 00 00 00 00 00 00 00 5A 00 00 00 00 00 00 00 F0 31");
     expected.extend(0u8..64);
     assert_eq!(fs::read(&path).unwrap(), expected);
@@ -60,7 +62,7 @@ fn lz4hc_multi_block_file_is_byte_exact() {
             (m * 17) as u8
         }
     });
-    ds.write(&bbox([0, 0, 0], [8, 8, 8]), &data, false).unwrap();
+    ds.write(&bbox([0, 0, 0], [8, 8, 8]), &data).unwrap();
     let bytes = fs::read(dir.path().join("z0/y0/x0.wkw")).unwrap();
     assert_eq!(bytes.len(), 223);
     assert_eq!(bytes[..16], from_hex("57 4B 57 01 12 03 01 01 50 00 00 00 00 00 00 00")[..]);
@@ -85,7 +87,7 @@ fn raw_block_order_matches_the_reference() {
             }
         }
     }
-    ds.write(&bbox([0, 0, 0], [8, 8, 8]), &data, false).unwrap();
+    ds.write(&bbox([0, 0, 0], [8, 8, 8]), &data).unwrap();
     let bytes = fs::read(dir.path().join("z0/y0/x0.wkw")).unwrap();
     assert_eq!(bytes.len(), 1040);
     let voxel = |i: usize| u16::from_le_bytes([bytes[16 + 2 * i], bytes[17 + 2 * i]]);
@@ -115,7 +117,7 @@ fn raw_block_order_matches_the_reference() {
 fn single_voxels_land_at_the_reference_offsets() {
     let dir = tempfile::tempdir().unwrap();
     let ds = create(dir.path(), header(VoxelType::U8, 1, 32, 32, BlockType::Raw));
-    ds.write(&bbox([1000, 2050, 70], [1, 1, 1]), &[0xAB], false).unwrap();
+    ds.write(&bbox([1000, 2050, 70], [1, 1, 1]), &[0xAB]).unwrap();
     let path = dir.path().join("z0/y2/x0.wkw");
     assert_eq!(fs::metadata(&path).unwrap().len(), 1_073_741_840);
     assert_eq!(bytes_at(&path, 154_441_815, 3), [0, 0xAB, 0]);
@@ -124,12 +126,12 @@ fn single_voxels_land_at_the_reference_offsets() {
     entries.sort();
     assert_eq!(entries, ["header.wkw", "z0/y2/x0.wkw"]);
 
-    ds.write(&bbox([33, 1, 2], [1, 1, 1]), &[9], false).unwrap();
+    ds.write(&bbox([33, 1, 2], [1, 1, 1]), &[9]).unwrap();
     assert_eq!(bytes_at(&dir.path().join("z0/y0/x0.wkw"), 34_865, 1), [9]);
 
     let dir2 = tempfile::tempdir().unwrap();
     let ds2 = create(dir2.path(), header(VoxelType::U16, 2, 32, 32, BlockType::Raw));
-    ds2.write(&bbox([1000, 2050, 70], [1, 1, 1]), &[0x34, 0x12, 0xEF, 0xBE], false).unwrap();
+    ds2.write(&bbox([1000, 2050, 70], [1, 1, 1]), &[0x34, 0x12, 0xEF, 0xBE]).unwrap();
     assert_eq!(bytes_at(&dir2.path().join("z0/y2/x0.wkw"), 617_767_216, 4), [0x34, 0x12, 0xEF, 0xBE]);
 }
 
@@ -147,15 +149,13 @@ fn a_box_across_file_borders_creates_exactly_its_files() {
     let ds = create(dir.path(), header(VoxelType::U8, 1, 32, 32, BlockType::Lz4Hc));
     let size = [30, 30, 2];
     let data = noise(1800, 7);
-    let err = ds.write(&bbox([5123, 3048, 8191], size), &data, false).unwrap_err();
-    assert!(err.message.starts_with("When writing compressed files, each file has to be written as a whole."));
-    ds.write(&bbox([5123, 3048, 8191], size), &data, true).unwrap();
+    ds.write(&bbox([5123, 3048, 8191], size), &data).unwrap();
     let mut entries = walk(dir.path());
     entries.sort();
     assert_eq!(entries, ["header.wkw", "z7/y2/x5.wkw", "z7/y3/x5.wkw", "z8/y2/x5.wkw", "z8/y3/x5.wkw"]);
     assert_eq!(read(&ds, [5123, 3048, 8191], size), data);
-    let reopened = Dataset::open(dir.path()).unwrap();
-    assert_eq!(reopened.cube_files().unwrap(), vec![[5, 2, 7], [5, 3, 7], [5, 2, 8], [5, 3, 8]]);
+    let reopened = open_at(dir.path()).unwrap();
+    assert_eq!(reopened.shards().unwrap(), vec![[5, 2, 7], [5, 3, 7], [5, 2, 8], [5, 3, 8]]);
 }
 
 /// §7.5: an 8³ ramp written raw, then compressed: 608 bytes, LZ4HC header.
@@ -164,14 +164,14 @@ fn compressing_a_raw_file_gives_the_reference_size() {
     let dir = tempfile::tempdir().unwrap();
     let raw = create(&dir.path().join("raw"), header(VoxelType::U8, 1, 4, 2, BlockType::Raw));
     let data = fill([8, 8, 8], |x, y, z| (x + 8 * y + 64 * z) as u8);
-    raw.write(&bbox([0, 0, 0], [8, 8, 8]), &data, false).unwrap();
-    let compressed = raw.compress(&dir.path().join("lz4hc"), &wkw::Control::default()).unwrap();
+    raw.write(&bbox([0, 0, 0], [8, 8, 8]), &data).unwrap();
+    let compressed = compress_into(&raw, &dir.path().join("lz4hc"), &voxel::Control::default()).unwrap();
     let bytes = fs::read(dir.path().join("lz4hc/z0/y0/x0.wkw")).unwrap();
     assert_eq!(bytes.len(), 608);
     assert_eq!(bytes[..16], from_hex("57 4B 57 01 12 03 01 01 50 00 00 00 00 00 00 00")[..]);
     assert_eq!(fs::read(dir.path().join("lz4hc/header.wkw")).unwrap()[5], 3);
     assert_eq!(read(&compressed, [0, 0, 0], [8, 8, 8]), data);
     // Compressing again (in place) keeps the bytes.
-    compressed.compress(&dir.path().join("lz4hc"), &wkw::Control::default()).unwrap();
+    compress_in_place(&compressed, &voxel::Control::default()).unwrap();
     assert_eq!(fs::read(dir.path().join("lz4hc/z0/y0/x0.wkw")).unwrap(), bytes);
 }

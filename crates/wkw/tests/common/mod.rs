@@ -1,7 +1,11 @@
 #![allow(dead_code)]
 
+use array::{ArrayInfo, ChunkedArray, Compression};
 use std::path::Path;
-use wkw::{BlockType, BoundingBox, Dataset, Header, VoxelType};
+use std::sync::Arc;
+use storage::LocalStore;
+use voxel::{BoundingBox, Control, VoxelType, MAX_COORDINATE};
+use wkw::{BlockType, Header, WkwArray};
 
 pub fn from_hex(s: &str) -> Vec<u8> {
     s.split_whitespace().map(|b| u8::from_str_radix(b, 16).unwrap()).collect()
@@ -11,8 +15,32 @@ pub fn header(voxel_type: VoxelType, channels: u32, block_len: u32, file_len: u3
     Header::new(voxel_type, channels, block_len, file_len, block_type).unwrap()
 }
 
-pub fn create(dir: &Path, header: Header) -> Dataset {
-    Dataset::create(dir, header).unwrap()
+pub fn create(dir: &Path, header: Header) -> WkwArray {
+    wkw::create(Arc::new(LocalStore::new(dir)), header).unwrap()
+}
+
+pub fn open_at(dir: &Path) -> voxel::Result<WkwArray> {
+    wkw::open(Arc::new(LocalStore::new(dir)))
+}
+
+pub fn header_of(ds: &WkwArray) -> Header {
+    *ds.format().unwrap().header()
+}
+
+/// Compresses `source` with LZ4HC into a new dataset at `dir`, as `wk compress` with a target.
+pub fn compress_into(source: &WkwArray, dir: &Path, control: &Control) -> voxel::Result<WkwArray> {
+    let target = wkw::create(Arc::new(LocalStore::new(dir)), header_of(source).with_block_type(BlockType::Lz4Hc))?;
+    let everything = BoundingBox::new([0; 3], [MAX_COORDINATE; 3]);
+    let _lock = target.lock_all()?;
+    let shards = source.shards()?;
+    array::copy(source, &target, &everything, &shards, control)?;
+    Ok(target)
+}
+
+/// Compresses `ds` with LZ4HC in place.
+pub fn compress_in_place(ds: &WkwArray, control: &Control) -> voxel::Result<()> {
+    let _lock = ds.lock_all()?;
+    ds.recompress(&ArrayInfo { compression: Compression::Lz4Hc, ..ds.info()? }, control)
 }
 
 pub fn bbox(min: [u64; 3], size: [u64; 3]) -> BoundingBox {
@@ -32,9 +60,9 @@ pub fn fill(size: [u64; 3], f: impl Fn(u64, u64, u64) -> u8) -> Vec<u8> {
     v
 }
 
-pub fn read(ds: &Dataset, min: [u64; 3], size: [u64; 3]) -> Vec<u8> {
+pub fn read(ds: &WkwArray, min: [u64; 3], size: [u64; 3]) -> Vec<u8> {
     let b = bbox(min, size);
-    let mut out = vec![0xEEu8; b.byte_len(ds.header().voxel_size as usize).unwrap()];
+    let mut out = vec![0xEEu8; b.byte_len(header_of(ds).voxel_size as usize).unwrap()];
     ds.read(&b, &mut out).unwrap();
     out
 }
@@ -52,7 +80,7 @@ pub fn noise(len: usize, seed: u64) -> Vec<u8> {
         .collect()
 }
 
-/// Paths of all files under `root`, relative to it.
+/// Paths of all files under `root`, relative to it, but the lock file writers share.
 pub fn walk(root: &std::path::Path) -> Vec<String> {
     let mut out = Vec::new();
     let mut stack = vec![root.to_owned()];
@@ -61,7 +89,7 @@ pub fn walk(root: &std::path::Path) -> Vec<String> {
             let path = entry.unwrap().path();
             if path.is_dir() {
                 stack.push(path);
-            } else {
+            } else if !path.ends_with(".wklock") {
                 out.push(path.strip_prefix(root).unwrap().to_string_lossy().into_owned());
             }
         }

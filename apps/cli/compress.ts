@@ -1,0 +1,92 @@
+// `wk compress <dataset> [target]`: LZ4HC-compresses mags in place, or into a new dataset.
+import type { Command } from 'commander'
+import { cp, mkdir, stat } from 'node:fs/promises'
+import { join } from 'node:path'
+import { type Dataset, Mag, type MagView } from '../../index'
+import { readText, writeFileAtomically } from '../../lib/storage/files'
+import { PROPERTIES_FILE_NAME, magEntries, parseProperties, removeMagEntry, serializeProperties } from '../../lib/model/properties'
+import { CliError, checkFreeTarget, defineCommand, jobsOption, openDataset, quietOption, runtime, say, writingInto } from './common'
+import { selectLayers } from './downsample'
+import { collectMag, collectString } from './options'
+import { withProgress } from './progress'
+
+interface Options {
+  layer?: string[]
+  mag?: Mag[]
+  jobs?: number
+  quiet?: boolean
+}
+
+/** The mags to compress: `--mag` of each selected layer (each must exist), or all of them. */
+function selectMags(dataset: Dataset, opts: Options): MagView[] {
+  const views: MagView[] = []
+  for (const layer of selectLayers(dataset, opts.layer)) {
+    if (!opts.mag || opts.mag.length === 0) {
+      views.push(...[...layer.mags.values()].sort((a, b) => Mag.compare(a.mag, b.mag)))
+      continue
+    }
+    const unique = opts.mag.filter((m, i) => opts.mag!.findIndex((n) => n.equals(m)) === i)
+    for (const mag of unique) views.push(layer.getMag(mag))
+  }
+  if (views.length === 0) throw new CliError(`"${dataset.path}" has no mag to compress`)
+  return views
+}
+
+/**
+ * The source's properties for a target that holds only `views`: other layers and mags are left
+ * out, and mag paths point at `<layer>/<mag>`, where the compressed copies are.
+ */
+async function targetProperties(dataset: Dataset, views: MagView[]): Promise<string> {
+  const file = join(dataset.path, PROPERTIES_FILE_NAME)
+  const json = parseProperties(await readText(file), file)
+  const kept = new Map<string, Mag[]>()
+  for (const view of views) kept.set(view.layer.name, [...(kept.get(view.layer.name) ?? []), view.mag])
+  json.dataLayers = json.dataLayers.filter((layer) => kept.has(layer.name))
+  for (const layer of json.dataLayers) {
+    const mags = kept.get(layer.name)!
+    for (const entry of magEntries(layer)) if (!mags.some((m) => m.equals(entry.mag))) removeMagEntry(layer, entry.mag)
+    for (const entry of layer.mags ?? []) entry.path = `./${layer.name}/${new Mag(entry.mag).toLayerName()}`
+  }
+  return serializeProperties(json)
+}
+
+async function isDirectory(path: string): Promise<boolean> {
+  return (await stat(path).catch(() => undefined))?.isDirectory() === true
+}
+
+export function register(program: Command): void {
+  defineCommand(program, 'compress', 'Compress mags with LZ4HC, in place or into a new dataset')
+    .argument('<dataset>', 'dataset directory')
+    .argument('[target]', 'new dataset to write the compressed mags to (default: compress in place)')
+    .option('-l, --layer <name>', 'layer to compress, repeatable (default: every layer)', collectString)
+    .option('-m, --mag <mag>', 'mag to compress, repeatable (default: every mag)', collectMag)
+    .addOption(jobsOption())
+    .addOption(quietOption())
+    .action(async (path: string, target: string | undefined, opts: Options) => {
+      const dataset = await openDataset(path)
+      const views = selectMags(dataset, opts)
+      const start = performance.now()
+      const run = (view: MagView, targetPath?: string) =>
+        withProgress(`compress ${view.layer.name}/${view.name}`, 'files', opts, (onProgress) =>
+          view.compress({ targetPath, jobs: opts.jobs, signal: runtime.signal, onProgress }),
+        )
+      if (target === undefined) {
+        for (const view of views) await run(view)
+        say(`compressed ${views.map((v) => `${v.layer.name}/${v.name}`).join(', ')} in place in ${((performance.now() - start) / 1000).toFixed(2)} s`)
+        return
+      }
+      const { existed } = await checkFreeTarget(target, 'The target')
+      const properties = await targetProperties(dataset, views)
+      await writingInto(target, existed, async () => {
+        await mkdir(target, { recursive: true })
+        for (const view of views) await run(view, target)
+        // Mappings of segmentation layers belong to a usable copy too.
+        for (const layer of new Set(views.map((v) => v.layer))) {
+          const mappings = join(layer.path, 'mappings')
+          if (await isDirectory(mappings)) await cp(mappings, join(target, layer.name, 'mappings'), { recursive: true, dereference: true })
+        }
+        await writeFileAtomically(join(target, PROPERTIES_FILE_NAME), properties)
+      })
+      say(`compressed ${views.map((v) => `${v.layer.name}/${v.name}`).join(', ')} into "${target}" in ${((performance.now() - start) / 1000).toFixed(2)} s`)
+    })
+}

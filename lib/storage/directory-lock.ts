@@ -1,0 +1,31 @@
+import { resolve } from 'node:path'
+import type { DirectoryLock } from '../native/binding'
+import { native, nativeCall } from '../native/native'
+
+/** The tail of the queue of holders in this process, per directory. */
+const queues = new Map<string, Promise<void>>()
+
+/**
+ * Runs `work` holding the exclusive lock of directory `dir`, shared with every other process on
+ * the machine (`flock` of the directory). Holders in this process queue in JavaScript
+ * first, so that waiting never occupies more than one of libuv's few threads, which the holder
+ * itself needs for its file operations.
+ */
+export async function withDirectoryLock<T>(dir: string, work: () => Promise<T>): Promise<T> {
+  const key = resolve(dir)
+  const previous = queues.get(key) ?? Promise.resolve()
+  let done!: () => void
+  const mine = new Promise<void>((r) => (done = r))
+  const tail = previous.then(() => mine)
+  queues.set(key, tail)
+  await previous
+  let lock: DirectoryLock | undefined
+  try {
+    lock = await nativeCall(() => native.lockDirectory(key))
+    return await work()
+  } finally {
+    lock?.release()
+    done()
+    if (queues.get(key) === tail) queues.delete(key)
+  }
+}
