@@ -24,7 +24,7 @@ import { checkLength } from '../storage/wkw'
 import type { Dataset } from './dataset'
 import { dtypePerChannelToPerLayer } from './element-class'
 import { MagView } from './mag-view'
-import { type MagLocation, locateMag } from './paths'
+import { type MagLocation, isUrl, locateMag } from './paths'
 import { type Category, type LayerJson, type LayerViewConfiguration, PROPERTIES_FILE_NAME, addMagEntry, magEntries, removeMagEntry } from './properties'
 
 export interface AddMagOptions {
@@ -331,15 +331,18 @@ export class Layer {
       let view = this.#mags.get(name)
       if (!view && !this.#unopened.has(name)) {
         // Without a stored path the directory is <layer>/<mag>, or <layer>/<x-y-z> as old datasets name it.
-        const location: MagLocation = entry.path
-          ? locateMag(entry.path, this.dataset.path, this.path, origin)
-          : { directory: { name: (await exists(join(this.path, name))) ? name : entry.mag.toLongLayerName(), relativeTo: 'layer' }, owned: true }
+        const location: MagLocation | undefined =
+          entry.path === undefined
+            ? undefined
+            : locateMag(entry.path, this.dataset.path, this.path, origin)
         try {
-          const array = this.#created.get(name) ?? (await MagArray.open(MagView.pathOf(this, location)))
+          if (entry.path !== undefined && isUrl(entry.path)) throw new WebknossosError('ERR_WK_INVALID_ARGUMENT', `its path ${entry.path} is a URL: remote mags are not supported yet`)
+          const at = location ?? { directory: { name: (await exists(join(this.path, name))) ? name : entry.mag.toLongLayerName(), relativeTo: 'layer' as const }, owned: true }
+          const array = this.#created.get(name) ?? (await MagArray.open(MagView.pathOf(this, at)))
           if (array.info.voxelType !== this.dtypePerChannel || array.info.numChannels !== this.numChannels) {
             throw new WebknossosError('ERR_WK_CORRUPT', `its array holds ${array.info.numChannels} × ${array.info.voxelType}, the layer ${this.numChannels} × ${this.dtypePerChannel}`)
           }
-          view = new MagView(this, entry.mag, location, array)
+          view = new MagView(this, entry.mag, at, array)
         } catch (error) {
           this.#unopened.add(name)
           process.emitWarning(`Mag ${name} of layer "${this.name}" is left out: ${(error as Error).message}`, 'WebknossosWarning')

@@ -43,16 +43,16 @@ export interface MagLocation {
   owned: boolean
 }
 
+/** Whether a stored mag path is a URL (`s3://…`, `https://…`) rather than a file path. */
+export const isUrl = (stored: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(stored)
+
 /**
  * Where the stored mag path `stored` (relative to the dataset, or absolute) of layer directory
- * `layerPath` in dataset `datasetPath` is. Empty paths, NUL and URLs are rejected.
+ * `layerPath` in dataset `datasetPath` is. Empty paths and NUL are rejected.
  */
 export function locateMag(stored: unknown, datasetPath: string, layerPath: string, origin: Origin): MagLocation {
   if (typeof stored !== 'string' || stored === '' || stored.includes('\0')) {
     throw reject(origin, `a mag path must be a non-empty string without NUL, but is ${JSON.stringify(stored)}`)
-  }
-  if (/^[a-z][a-z0-9+.-]*:\/\//i.test(stored)) {
-    throw reject(origin, `the mag path ${JSON.stringify(stored)} is a URL; remote mags are not supported here`)
   }
   const resolved = isAbsolute(stored) ? stored : join(datasetPath, stored)
   if (isInside(layerPath, resolved)) return { directory: { name: relative(resolve(layerPath), resolve(resolved)), relativeTo: 'layer' }, owned: true }

@@ -32,14 +32,19 @@ impl WkwFormat {
 impl ShardFormat for WkwFormat {
     type Encoding = BlockType;
 
+    /// Reads the 16 bytes of `header.wkw` that a header has, whatever the length of the file.
     fn open(store: &dyn Store) -> Result<Self> {
-        let Some(bytes) = store.get(HEADER_FILE)? else {
+        let location = store.location(HEADER_FILE);
+        let Some(file) = store.open(HEADER_FILE)? else {
             return Err(Error::new(
                 ErrorKind::NotFound,
                 format!("No WKW dataset at \"{}\": \"{HEADER_FILE}\" is missing", store.location("")),
             ));
         };
-        Ok(WkwFormat::new(Header::parse(&bytes, &store.location(HEADER_FILE))?))
+        let mut bytes = [0u8; HEADER_SIZE];
+        let len = (file.len() as usize).min(HEADER_SIZE);
+        file.read_at(&mut bytes[..len], 0)?;
+        Ok(WkwFormat::new(Header::parse(&bytes[..len], &location)?))
     }
 
     fn metadata_key(&self) -> &'static str {
