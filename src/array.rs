@@ -51,8 +51,9 @@ pub struct ArraySpec {
 }
 
 fn to_core_info(spec: &ArraySpec) -> Result<CoreInfo> {
-    let data_format = DataFormat::from_name(&spec.data_format)
-        .ok_or_else(|| Error::invalid(format!("dataFormat must be wkw, zarr3 or zarr, but is \"{}\"", spec.data_format)))?;
+    let data_format = DataFormat::from_name(&spec.data_format).ok_or_else(|| {
+        Error::invalid(format!("dataFormat must be wkw, zarr3 or zarr, but is \"{}\"", spec.data_format))
+    })?;
     let voxel_type = VoxelType::from_name(&spec.voxel_type)
         .ok_or_else(|| Error::invalid(format!("\"{}\" is not a voxel type", spec.voxel_type)))?;
     let compression = [

@@ -42,9 +42,10 @@ fn pool_of(threads: usize) -> voxel::Result<Option<Arc<rayon::ThreadPool>>> {
     if let Some(pool) = pools.get(&threads) {
         return Ok(Some(pool.clone()));
     }
-    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().map_err(|e| {
-        voxel::Error::new(voxel::ErrorKind::Io, format!("Could not start {threads} threads: {e}"))
-    })?;
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| voxel::Error::new(voxel::ErrorKind::Io, format!("Could not start {threads} threads: {e}")))?;
     Ok(Some(pools.entry(threads).or_insert(Arc::new(pool)).clone()))
 }
 

@@ -11,7 +11,18 @@ pub fn open(path: &str) -> Result<Arc<dyn ChunkedArray>> {
     if store.open(wkw::HEADER_FILE)?.is_some() {
         return Ok(Arc::new(wkw::open(store)?));
     }
-    Err(Error::new(ErrorKind::NotFound, format!("No array at \"{path}\": it holds no \"{}\"", wkw::HEADER_FILE)))
+    if store.open(zarr::METADATA_V3)?.is_some() || store.open(zarr::METADATA_V2)?.is_some() {
+        return Ok(Arc::new(zarr::open(store)?));
+    }
+    Err(Error::new(
+        ErrorKind::NotFound,
+        format!(
+            "No array at \"{path}\": it holds no {}, {} or {}",
+            wkw::HEADER_FILE,
+            zarr::METADATA_V3,
+            zarr::METADATA_V2
+        ),
+    ))
 }
 
 /// Creates an array of `info` in directory `path`.
@@ -19,7 +30,7 @@ pub fn create(path: &str, info: &ArrayInfo) -> Result<Arc<dyn ChunkedArray>> {
     let store: Arc<dyn Store> = Arc::new(LocalStore::new(path));
     match info.data_format {
         DataFormat::Wkw => Ok(Arc::new(wkw::create(store, wkw_header(info)?)?)),
-        other => Err(Error::invalid(format!("Arrays of format {} cannot be created yet", other.name()))),
+        DataFormat::Zarr3 | DataFormat::Zarr => Ok(Arc::new(zarr::create(store, info)?)),
     }
 }
 

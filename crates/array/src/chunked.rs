@@ -34,7 +34,8 @@ pub trait ChunkedArray: Send + Sync {
     /// The shards whose files exist, sorted by z, then y, then x.
     fn shards(&self) -> Result<Vec<[u64; 3]>>;
 
-    /// Locks `shards` against every other writer, and the array against [`ChunkedArray::lock_all`].
+    /// Locks `shards` against every other writer, and the array against [`ChunkedArray::lock_all`],
+    /// after growing the recorded extent (where the format records one) to hold them.
     fn lock_shards(&self, shards: &[[u64; 3]]) -> Result<LockGuard>;
 
     /// Locks the whole array against every other writer.

@@ -206,7 +206,8 @@ impl<F: ShardFormat> ShardedArray<F> {
         let per_row = (STAGING_BYTES / chunk_bytes).max(1) as u64;
         let rows: Vec<[u64; 3]> = (lo[2]..=hi[2])
             .flat_map(|cz| {
-                (lo[1]..=hi[1]).flat_map(move |cy| (lo[0]..=hi[0]).step_by(per_row as usize).map(move |cx| [cx, cy, cz]))
+                (lo[1]..=hi[1])
+                    .flat_map(move |cy| (lo[0]..=hi[0]).step_by(per_row as usize).map(move |cx| [cx, cy, cz]))
             })
             .collect();
         rows.into_par_iter().try_for_each(|[first, cy, cz]| {
@@ -254,12 +255,8 @@ impl<F: ShardFormat> ShardedArray<F> {
         let info = format.info();
         let chunk_bytes = info.chunk_bytes();
         let origin = BoundingBox::cell(shard, info.shard_shape).min;
-        let mut slots: Vec<u64> = part
-            .relative_to(origin)
-            .cells(info.chunk_shape)
-            .into_iter()
-            .map(|chunk| format.slot(chunk))
-            .collect();
+        let mut slots: Vec<u64> =
+            part.relative_to(origin).cells(info.chunk_shape).into_iter().map(|chunk| format.slot(chunk)).collect();
         slots.sort_unstable();
         let runs = runs(&slots, (RUN_BYTES / chunk_bytes).max(1) as u64);
         runs.into_par_iter().try_for_each(|(first, count)| {
@@ -304,7 +301,10 @@ impl<F: ShardFormat> ShardedArray<F> {
         self.forget(shard);
         let old = if whole { None } else { self.shard(format, shard)? };
         if let Some(open) = &old {
-            if in_place && format.is_unencoded(open.layout.encoding) && self.write_in_place(format, shard, open, part, data)? {
+            if in_place
+                && format.is_unencoded(open.layout.encoding)
+                && self.write_in_place(format, shard, open, part, data)?
+            {
                 return Ok(());
             }
         }
@@ -450,11 +450,13 @@ impl<F: ShardFormat> ChunkedArray for ShardedArray<F> {
             return Ok(());
         }
         self.grow_to(region.max())?;
-        let format = self.format()?;
+        // The metadata is read under the lock: a recompression that held it may have replaced it.
         let _array = self.store.lock(&[ARRAY_LOCK], false)?;
+        let format = self.format()?;
         let data = Data { bytes: data, region };
         for shard in region.cells(format.info().shard_shape) {
-            let part = BoundingBox::cell(shard, format.info().shard_shape).intersect(region).expect("shard of the region");
+            let part =
+                BoundingBox::cell(shard, format.info().shard_shape).intersect(region).expect("shard of the region");
             self.write_part(&format, shard, &part, data)?;
         }
         Ok(())
@@ -472,6 +474,15 @@ impl<F: ShardFormat> ChunkedArray for ShardedArray<F> {
     }
 
     fn lock_shards(&self, shards: &[[u64; 3]]) -> Result<LockGuard> {
+        // Shards locked are about to be written: the recorded extent must hold them first.
+        let shard_shape = self.format()?.info().shard_shape;
+        if let Some(end) = shards
+            .iter()
+            .map(|s| [0, 1, 2].map(|i| (s[i] + 1) * shard_shape[i]))
+            .reduce(|a, b| [0, 1, 2].map(|i| a[i].max(b[i])))
+        {
+            self.grow_to(end)?;
+        }
         let array = self.store.lock(&[ARRAY_LOCK], false)?;
         let mut ranges: Vec<u64> = shards.iter().map(|&s| shard_lock(s)).collect();
         ranges.sort_unstable();
@@ -498,16 +509,26 @@ impl<F: ShardFormat> ChunkedArray for ShardedArray<F> {
         Ok(())
     }
 
+    /// Shards that say how they are encoded (WKW) are replaced one by one, the metadata last;
+    /// otherwise (Zarr, whose metadata decides for all shards) the array is copied into a scratch
+    /// store beside it, which then takes its place in one step.
     fn recompress(&self, info: &ArrayInfo, control: &Control) -> Result<()> {
         let format = self.reload()?;
-        if !format.self_describing_shards() {
-            return Err(Error::invalid(format!(
-                "The shards of \"{}\" cannot be recompressed one by one: copy the array instead",
-                self.location()
-            )));
-        }
         let target = format.with_info(ArrayInfo { compression: info.compression, ..format.info().clone() })?;
         let shards = format.list_shards(&*self.store)?;
+        if !format.self_describing_shards() {
+            let scratch = self.store.scratch()?;
+            let copy = ShardedArray::create(scratch.store(), target)?;
+            {
+                let _lock = copy.lock_all()?;
+                let everything = BoundingBox::new([0; 3], [voxel::MAX_COORDINATE; 3]);
+                crate::copy(self, &copy, &everything, &shards, control)?;
+            }
+            drop(copy);
+            scratch.replace()?;
+            self.reload()?;
+            return Ok(());
+        }
         control.start(shards.len() as u64);
         shards.into_par_iter().try_for_each(|shard| {
             control.checkpoint()?;

@@ -37,6 +37,7 @@ fn main() {
     let mut bytes = vec![0; edge.pow(3) * info.voxel_size()];
     dataset.read(&BoundingBox::new([0; 3], [edge as u64; 3]), &mut bytes).unwrap();
     let shape = [info.num_channels, edge, edge, edge];
-    let rate = sampling::with_element_type!(info.voxel_type, T => best_voxels_per_second::<T>(&bytes, shape, mode, runs));
+    let rate =
+        sampling::with_element_type!(info.voxel_type, T => best_voxels_per_second::<T>(&bytes, shape, mode, runs));
     println!("{rate}");
 }

@@ -198,12 +198,7 @@ impl<T: Element> ChunkSource for Tiles<'_, T> {
 
 /// Reads the source of one tile and resamples it; an all-zero source gives an all-zero tile in
 /// every mode, without running the kernel.
-fn compute_tile<T: Element>(
-    step: &Step,
-    control: &Control,
-    bbox: BoundingBox,
-    channels: usize,
-) -> Result<Tile<T>> {
+fn compute_tile<T: Element>(step: &Step, control: &Control, bbox: BoundingBox, channels: usize) -> Result<Tile<T>> {
     let f = step.factors;
     let up = step.resampling == Resampling::Up;
     let source_box = if up {

@@ -2,7 +2,7 @@
 
 use crate::key::check_key;
 use crate::lock_table::LockTable;
-use crate::store::{LockGuard, NewFile, Store, StoredFile, UpdatableFile};
+use crate::store::{LockGuard, NewFile, Scratch, Store, StoredFile, UpdatableFile};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, RwLock};
 use voxel::{Error, Result};
@@ -77,6 +77,10 @@ impl Store for MemoryStore {
         Ok(())
     }
 
+    fn scratch(&self) -> Result<Box<dyn Scratch>> {
+        Ok(Box::new(MemoryScratch { target: self.files.clone(), store: Arc::new(MemoryStore::new()) }))
+    }
+
     fn lock(&self, ranges: &[u64], exclusive: bool) -> Result<LockGuard> {
         Ok(LockGuard::new(self.locks.lock(ranges, exclusive)))
     }
@@ -137,6 +141,23 @@ impl NewFile for MemoryNewFile {
     fn commit(self: Box<Self>) -> Result<()> {
         let bytes = std::mem::take(&mut *self.bytes.lock().unwrap());
         self.files.write().unwrap().insert(self.key.clone(), Arc::new(bytes));
+        Ok(())
+    }
+}
+
+struct MemoryScratch {
+    target: Files,
+    store: Arc<MemoryStore>,
+}
+
+impl Scratch for MemoryScratch {
+    fn store(&self) -> Arc<dyn Store> {
+        self.store.clone()
+    }
+
+    fn replace(self: Box<Self>) -> Result<()> {
+        let content = std::mem::take(&mut *self.store.files.write().unwrap());
+        *self.target.write().unwrap() = content;
         Ok(())
     }
 }

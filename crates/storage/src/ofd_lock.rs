@@ -22,8 +22,7 @@ pub fn lock_ranges(file: &File, path: &Path, ranges: &[(u64, u64)], exclusive: b
         }
     }
     for (start, end) in merged {
-        set_lock(file, start, end, if exclusive { libc::F_WRLCK } else { libc::F_RDLCK })
-            .at("lock", path)?;
+        set_lock(file, start, end, if exclusive { libc::F_WRLCK } else { libc::F_RDLCK }).at("lock", path)?;
     }
     Ok(())
 }

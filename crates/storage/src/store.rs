@@ -44,10 +44,23 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// Deletes `key`; a missing key is not an error.
     fn delete(&self, key: &str) -> Result<()>;
 
+    /// A new, empty store beside this one, in which a replacement of everything here is built
+    /// and then put in place in one step ([`Scratch::replace`]).
+    fn scratch(&self) -> Result<Box<dyn Scratch>>;
+
     /// Locks numbered ranges of this store's lock, for the writers of every thread and process
     /// that use it: `exclusive` excludes every other holder of an overlapping range, shared
     /// excludes exclusive holders only. Waits until the locks are free.
     fn lock(&self, ranges: &[u64], exclusive: bool) -> Result<LockGuard>;
+}
+
+/// A store under construction that replaces another as a whole.
+pub trait Scratch: Send + Sync {
+    fn store(&self) -> Arc<dyn Store>;
+
+    /// Puts this store's content in place of the original's at once (readers see one or the
+    /// other), and deletes the original's. Dropped without it, the scratch store is deleted.
+    fn replace(self: Box<Self>) -> Result<()>;
 }
 
 /// A file opened for reads.

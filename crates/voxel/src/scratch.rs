@@ -21,11 +21,7 @@ thread_local! {
 /// Runs `work` with the first `len` bytes of this thread's buffer `key` (contents unspecified).
 /// The buffer is taken out while `work` runs, so a nested use on the same thread (rayon may run
 /// another task while `work` waits for a parallel loop) gets a buffer of its own.
-pub fn with_buffer<R>(
-    key: &'static LocalKey<Cell<Vec<u8>>>,
-    len: usize,
-    work: impl FnOnce(&mut [u8]) -> R,
-) -> R {
+pub fn with_buffer<R>(key: &'static LocalKey<Cell<Vec<u8>>>, len: usize, work: impl FnOnce(&mut [u8]) -> R) -> R {
     let mut buffer = key.take();
     if buffer.len() < len {
         buffer.resize(len, 0);

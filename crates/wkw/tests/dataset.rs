@@ -3,10 +3,10 @@
 
 mod common;
 
+use array::ChunkedArray;
 use common::*;
 use std::fs;
 use std::os::unix::fs::FileExt;
-use array::ChunkedArray;
 use voxel::{Control, ErrorKind, VoxelType};
 use wkw::BlockType;
 
@@ -140,9 +140,8 @@ fn a_cancelled_compression_leaves_only_whole_files() {
             cancelled.store(true, std::sync::atomic::Ordering::Relaxed);
         }
     };
-    let err =
-        compress_into(&src, &dir.path().join("dst"), &Control::new(Some(&cancelled), Some(&cancel_after_some)))
-            .unwrap_err();
+    let err = compress_into(&src, &dir.path().join("dst"), &Control::new(Some(&cancelled), Some(&cancel_after_some)))
+        .unwrap_err();
     assert_eq!(err.kind, ErrorKind::Cancelled);
     let written = walk(&dir.path().join("dst"));
     assert!(written.iter().all(|p| p == "header.wkw" || p.ends_with(".wkw")), "{written:?}");

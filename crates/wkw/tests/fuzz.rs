@@ -151,7 +151,8 @@ fn raw_expectation(seed: &Seed, file: &[u8], region: &voxel::BoundingBox) -> Opt
                     return None;
                 }
                 let at = (start + within) as usize;
-                let o = ((x - region.min[0]) + region.size[0] * ((y - region.min[1]) + region.size[1] * (z - region.min[2])))
+                let o = ((x - region.min[0])
+                    + region.size[0] * ((y - region.min[1]) + region.size[1] * (z - region.min[2])))
                     as usize
                     * vs;
                 out[o..o + vs].copy_from_slice(&file[at..at + vs]);
@@ -213,13 +214,20 @@ fn mutated_files_never_panic_hang_or_return_wrong_data() {
                 let raw = Header::parse(&file[..16.min(file.len())], "x").is_ok_and(|h| h.block_type == BlockType::Raw);
                 if raw {
                     let expected = raw_expectation(seed, &file, &region);
-                    assert_eq!(Some(&voxels), expected.as_ref(), "execution {execution}: raw voxels not at their offsets");
+                    assert_eq!(
+                        Some(&voxels),
+                        expected.as_ref(),
+                        "execution {execution}: raw voxels not at their offsets"
+                    );
                 } else if !touched.payload && !touched.length {
                     let vs = seed.header.voxel_size as usize;
                     let all = bbox([0; 3], [edge; 3]);
                     let mut expected = vec![0u8; region.byte_len(vs).unwrap()];
                     voxel::copy_region(&mut expected, &region, &seed.voxels, &all, &region, vs);
-                    assert_eq!(voxels, expected, "execution {execution}: header or jump-table mutation read wrong voxels");
+                    assert_eq!(
+                        voxels, expected,
+                        "execution {execution}: header or jump-table mutation read wrong voxels"
+                    );
                 }
             }
             Ok(_) => read_ok += 1,

@@ -2,9 +2,9 @@
 
 mod common;
 
+use array::ChunkedArray;
 use common::*;
 use std::fs;
-use array::ChunkedArray;
 use voxel::VoxelType;
 use wkw::BlockType;
 
