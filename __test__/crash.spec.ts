@@ -13,26 +13,14 @@ import { runWorker, seeded, startWorker } from './helpers/processes'
 const ROUNDS = 3
 
 /**
- * Starts `command` and kills it with SIGKILL `delay` ms after it opened the dataset; resolves
- * with whether it was killed before it finished.
+ * Runs `command` in a worker that kills itself with SIGKILL `delay` ms after it reported
+ * `fraction` of its progress (so that the kill lands anywhere in a step); resolves with whether
+ * it died before it finished.
  */
-async function killed(command: Record<string, unknown>, delay: number): Promise<boolean> {
-  const worker = startWorker(command)
-  await worker.ready
-  await new Promise((r) => setTimeout(r, delay))
-  const interrupted = !worker.finished()
-  worker.child.kill('SIGKILL')
+async function killed(command: Record<string, unknown>, fraction: number, delay: number): Promise<boolean> {
+  const worker = startWorker({ ...command, killAt: { fraction, delay } })
   await worker.exit
-  return interrupted
-}
-
-/** How long `command` takes from "ready" to its end, run once on a dataset of its own (`setup` makes it). */
-async function duration(setup: () => Promise<Record<string, unknown>>): Promise<number> {
-  const worker = startWorker(await setup())
-  await worker.ready
-  const start = performance.now()
-  await worker.exit
-  return performance.now() - start
+  return !worker.finished()
 }
 
 /** Counts the rounds whose worker was killed before it finished: a test whose kills all came too late proves nothing. */
@@ -63,11 +51,10 @@ for (const format of FORMATS) {
       await (await compressedMag(layer, format, 128)).write({ data: new Uint8Array(256 * 128 * 128).fill(1), shape: [256, 128, 128] })
       return { op: 'write-chunks', path: ds.path, layer: 'color', mag: '1', offset: [0, 0, 0], size: [256, 128, 128], chunk: 32, value: 9 }
     }
-    const takes = await duration(() => setup('timing'))
     for (let round = 0; round < ROUNDS; round++) {
       const command = await setup(`ds${round}`)
       const ds = { path: command.path as string }
-      rounds.count(await killed(command, next() * takes * 0.9))
+      rounds.count(await killed(command, next() * 0.5, next() * 10))
       const mag = (await Dataset.open(ds.path)).getLayer('color').getMag(1)
       const data = await readsWhole(mag)
       let mixed = 0
@@ -94,11 +81,10 @@ for (const format of FORMATS) {
       await mag.write({ data: original, shape: [256, 256, 128] })
       return { op: 'compress', path: ds.path, layer: 'color', mag: '1' }
     }
-    const takes = await duration(() => setup('timing'))
     for (let round = 0; round < ROUNDS; round++) {
       const command = await setup(`ds${round}`)
       const ds = { path: command.path as string }
-      rounds.count(await killed(command, next() * takes * 0.9))
+      rounds.count(await killed(command, next() * 0.5, next() * 10))
       t.deepEqual(await readsWhole((await Dataset.open(ds.path)).getLayer('color').getMag(1)), original, `round ${round}`)
       await runWorker(command)
       const compressed = (await Dataset.open(ds.path)).getLayer('color').getMag(1)
@@ -122,11 +108,10 @@ for (const format of FORMATS) {
       await (await layer.addMag(1, { shardShape: format === 'zarr' ? 32 : 64 })).write({ data: source, shape: [256, 256, 64] })
       return { op: 'downsample', path: ds.path, layer: 'color' }
     }
-    const takes = await duration(() => setup('timing'))
     for (let round = 0; round < ROUNDS; round++) {
       const command = await setup(`ds${round}`)
       const ds = { path: command.path as string }
-      rounds.count(await killed(command, next() * takes * 0.9))
+      rounds.count(await killed(command, next() * 0.5, next() * 10))
       for (const mag of (await Dataset.open(ds.path)).getLayer('color').mags.values()) await readsWhole(mag)
       await runWorker(command)
       const done = (await Dataset.open(ds.path)).getLayer('color')
@@ -144,11 +129,10 @@ for (const format of FORMATS) {
       await Dataset.create(path, { scale: [1, 1, 1] })
       return { op: 'add-layers', path, prefix: 'layer', count: 40, dataFormat: format }
     }
-    const takes = await duration(() => setup('timing'))
     for (let round = 0; round < ROUNDS; round++) {
       const command = await setup(`ds${round}`)
       const path = command.path
-      rounds.count(await killed(command, next() * takes * 0.9))
+      rounds.count(await killed(command, next() * 0.5, next() * 10))
       const partial = await Dataset.open(path)
       t.true(partial.layers.size <= 40)
       await runWorker(command)

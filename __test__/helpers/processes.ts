@@ -11,6 +11,8 @@ export interface Worker {
   exit: Promise<{ code: number | null; stderr: string }>
   /** Whether the worker reported its command done. */
   finished(): boolean
+  /** Resolves when the worker reports its command done. */
+  done: Promise<void>
 }
 
 export function startWorker(command: Record<string, unknown>): Worker {
@@ -20,17 +22,19 @@ export function startWorker(command: Record<string, unknown>): Worker {
   })
   let stdout = ''
   let stderr = ''
-  const ready = new Promise<void>((resolve, reject) => {
-    child.stdout!.on('data', (chunk) => {
-      stdout += chunk
-      if (stdout.includes('ready\n')) resolve()
+  const waitFor = (line: string) =>
+    new Promise<void>((resolve, reject) => {
+      child.stdout!.on('data', () => stdout.includes(line) && resolve())
+      child.on('exit', () => reject(new Error(`worker exited before "${line.trim()}": ${stderr}`)))
     })
-    child.on('exit', () => reject(new Error(`worker exited before it was ready: ${stderr}`)))
-  })
+  child.stdout!.on('data', (chunk) => (stdout += chunk))
+  const ready = waitFor('ready\n')
+  const done = waitFor('done\n')
   ready.catch(() => {})
+  done.catch(() => {})
   child.stderr!.on('data', (chunk) => (stderr += chunk))
   const exit = new Promise<{ code: number | null; stderr: string }>((resolve) => child.on('exit', (code) => resolve({ code, stderr })))
-  return { child, ready, exit, finished: () => stdout.includes('done\n') }
+  return { child, ready, exit, finished: () => stdout.includes('done\n'), done }
 }
 
 /** Runs a worker to its end; rejects with its stderr if it fails. */

@@ -108,8 +108,8 @@ def dataset_describe(r):
                 "mag": mag.to_layer_name(),
                 "topLeft": list(in_mag.topleft),
                 "size": list(in_mag.size),
-                "blockLen": int(info.chunk_shape.x),
-                "fileLen": int(info.shard_shape.x // info.chunk_shape.x),
+                "chunkShape": [int(v) for v in info.chunk_shape],
+                "shardShape": [int(v) for v in info.shard_shape],
                 "compressed": bool(info.compression_mode),
                 "out": out,
             })
@@ -128,16 +128,20 @@ def dataset_describe(r):
 
 
 def dataset_create(r):
-    """Creates a WKW dataset with today's webknossos: each layer gets mag 1 from a file of voxels,
-    then (optionally) its downsampled mags, LZ4HC as the library does by default."""
+    """Creates a dataset with today's webknossos: each layer gets mag 1 from a file of voxels,
+    then (optionally) its downsampled mags. A layer without "dataFormat", "chunkShape" and
+    "shardShape" gets the library's defaults (Zarr v3, 32³ chunks in 1024³ shards, compressed)."""
     import webknossos as wk
     from cluster_tools import SequentialExecutor
 
     ds = wk.Dataset(r["path"], voxel_size=tuple(r["voxelSize"]))
     for spec in r["layers"]:
         extra = {"largest_segment_id": spec["largestSegmentId"]} if "largestSegmentId" in spec else {}
-        layer = ds.add_layer(spec["name"], spec["category"], dtype=spec["dtype"], num_channels=spec["numChannels"], data_format="wkw", **extra)
-        mag1 = layer.add_mag(1, chunk_shape=spec["blockLen"], shard_shape=spec["blockLen"] * spec["fileLen"], compress=spec["compress"])
+        if "dataFormat" in spec:
+            extra["data_format"] = spec["dataFormat"]
+        layer = ds.add_layer(spec["name"], spec["category"], dtype=spec["dtype"], num_channels=spec["numChannels"], **extra)
+        shapes = {k: spec[key] for k, key in (("chunk_shape", "chunkShape"), ("shard_shape", "shardShape")) if key in spec}
+        mag1 = layer.add_mag(1, compress=spec.get("compress", True), **shapes)
         shape = [spec["numChannels"]] + list(spec["shape"])
         with open(spec["in"], "rb") as f:
             data = np.frombuffer(f.read(), dtype=spec["dtype"]).reshape(shape, order="F")
@@ -145,6 +149,19 @@ def dataset_create(r):
         if spec.get("coarsestMag"):
             layer.downsample(coarsest_mag=wk.Mag(spec["coarsestMag"]), executor=SequentialExecutor())
     return {}
+
+
+def tensorstore_read(r):
+    """Reads a whole Zarr array (r["driver"]: "zarr3" or "zarr") with tensorstore directly; the
+    voxels go to r["out"] in the (C, X, Y, Z) Fortran order."""
+    import tensorstore as ts
+
+    array = ts.open({"driver": r["driver"], "kvstore": {"driver": "file", "path": r["path"]}}).result()
+    box = tuple(slice(0, n) for n in r["shape"])
+    data = array[box].read().result()
+    with open(r["out"], "wb") as f:
+        f.write(np.asfortranarray(data).tobytes(order="F"))
+    return {"shape": list(array.shape), "dtype": array.dtype.numpy_dtype.name}
 
 
 def tiff_pixels(r):
@@ -168,6 +185,7 @@ OPS = {
     "downsample_cube": downsample_cube,
     "dataset_describe": dataset_describe,
     "dataset_create": dataset_create,
+    "tensorstore_read": tensorstore_read,
     "tiff_pixels": tiff_pixels,
 }
 
