@@ -95,10 +95,16 @@ export class Controls {
     select.value = value
   }
 
-  update(datasets: readonly DatasetInfo[], state: ViewState, layer: LayerInfo, dataRange: [number, number] | null): void {
+  update(
+    datasets: readonly DatasetInfo[],
+    state: ViewState,
+    layer: LayerInfo,
+    dataRange: [number, number] | null,
+  ): void {
     const ds = datasets.find((d) => d.name === state.dataset)
     this.#options(this.dataset, datasets.map((d) => [d.name, d.name]), state.dataset)
-    this.#options(this.layer, (ds?.layers ?? []).map((l) => [l.name, `${l.name} (${l.category}, ${l.dtype})`]), state.layer)
+    const layers = (ds?.layers ?? []).map((l): [string, string] => [l.name, `${l.name} (${l.category}, ${l.dtype})`])
+    this.#options(this.layer, layers, state.layer)
     this.plane.value = state.plane
     const w = planeAxes(state.plane).w
     const { topLeft, size } = layer.boundingBox
@@ -128,7 +134,8 @@ export class Controls {
     }
 
     const segs = (ds?.layers ?? []).filter((l) => l.category === 'segmentation')
-    this.#options(this.segmentation, [['', '(none)'], ...segs.map((l): [string, string] => [l.name, l.name])], state.segmentation ?? '')
+    const segOptions = segs.map((l): [string, string] => [l.name, l.name])
+    this.#options(this.segmentation, [['', '(none)'], ...segOptions], state.segmentation ?? '')
     this.overlay.checked = state.overlay
     this.opacity.value = String(state.opacity)
     this.opacityLabel.textContent = state.opacity.toFixed(2)

@@ -52,7 +52,10 @@
  *   unknown name/invalid value, leaving the state unchanged, or when the draw fails). segmentation: a layer name
  *   or null; plane also 'x-y' etc.; mag [2, 2, 1], '2-2-1' or 2; contrast [min, max], { min, max } or null
  *   (default); a new dataset resets layer, segmentation, mag and slice to its defaults (first color layer,
- *   first segmentation layer, finest mag, centre) before the other fields apply.
+ *   first segmentation layer, finest mag, centre) before the other fields apply. Fields apply in the order
+ *   dataset, layer, segmentation, plane, mag, position, slice, contrast, zoom, offset, overlay, opacity (so a
+ *   `slice` given with a `plane` is along the new plane's normal). A layer change keeps the mag if the new layer
+ *   has it (else its finest), clamps the position into its bounding box and resets contrast to the default.
  * - `rendered()` → Promise<void> resolving after the draw in progress (and any pending one) has finished.
  * - `canvas` — the <canvas> element.
  * - `probe(x, y)` → `{ position, value, segment }` under canvas pixel (x, y) of the last draw, or null: mag-1
@@ -64,8 +67,10 @@
  * segmentation-select, overlay-toggle, opacity-slider, opacity-value, zoom-in, zoom-out, zoom-value,
  * viewer-canvas, view, hover-position, hover-value, hover-segment, status (data-kind = loading | ok | error).
  *
- * Input: mouse wheel = next/previous slice (shift: ×10, ctrl: zoom), drag = pan, keys ↑/f ↓/d (slice),
- * PageUp/PageDown (±10 slices), + / − (zoom about the centre).
+ * Input: mouse wheel = next/previous slice, one per notch (shift: ×10, ctrl: zoom), drag = pan, keys ↑/f ↓/d
+ * (slice; a step is one voxel of the current mag), PageUp/PageDown (±10), + / − (zoom about the canvas centre).
+ * A view needing more than 4096 chunks per layer (far zoomed out at a fine mag) is refused with an error in
+ * the status line: pick a coarser mag.
  */
 
 import type { DatasetInfo } from './api'

@@ -23,11 +23,15 @@ export interface RenderInput {
 const littleEndian = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1
 
 function pack(r: number, g: number, b: number): number {
-  return littleEndian ? ((0xff << 24) | (b << 16) | (g << 8) | r) >>> 0 : ((r << 24) | (g << 16) | (b << 8) | 0xff) >>> 0
+  return littleEndian
+    ? ((0xff << 24) | (b << 16) | (g << 8) | r) >>> 0
+    : ((r << 24) | (g << 16) | (b << 8) | 0xff) >>> 0
 }
 
 function unpack(p: number): [number, number, number] {
-  return littleEndian ? [p & 0xff, (p >>> 8) & 0xff, (p >>> 16) & 0xff] : [p >>> 24, (p >>> 16) & 0xff, (p >>> 8) & 0xff]
+  return littleEndian
+    ? [p & 0xff, (p >>> 8) & 0xff, (p >>> 16) & 0xff]
+    : [p >>> 24, (p >>> 16) & 0xff, (p >>> 8) & 0xff]
 }
 
 /** Gray lookup table for integer types up to 16 bits (same formula as `gray`). */

@@ -64,9 +64,12 @@ export function finestMag(layer: LayerInfo): MagInfo {
 }
 
 export function parseMag(input: readonly number[] | string | number): Vec3 {
-  const parts = typeof input === 'number' ? [input] : typeof input === 'string' ? input.split(/[-,x ]+/).map(Number) : [...input]
+  const parts =
+    typeof input === 'number' ? [input] : typeof input === 'string' ? input.split(/[-,x ]+/).map(Number) : [...input]
   const vec = parts.length === 1 ? [parts[0], parts[0], parts[0]] : parts
-  if (vec.length !== 3 || vec.some((v) => !Number.isInteger(v) || v < 1)) throw new Error(`invalid mag ${JSON.stringify(input)}`)
+  if (vec.length !== 3 || vec.some((v) => !Number.isInteger(v) || v < 1)) {
+    throw new Error(`invalid mag ${JSON.stringify(input)}`)
+  }
   return vec as Vec3
 }
 
@@ -122,7 +125,11 @@ export function initialState(ds: DatasetInfo, previous?: ViewState): ViewState {
 }
 
 /** The state after `input`; throws (and changes nothing) when a name or value is invalid. */
-export function applySelect(datasets: readonly DatasetInfo[], current: ViewState | null, input: SelectInput): ViewState {
+export function applySelect(
+  datasets: readonly DatasetInfo[],
+  current: ViewState | null,
+  input: SelectInput,
+): ViewState {
   let state: ViewState
   if (input.dataset !== undefined && input.dataset !== current?.dataset) {
     state = initialState(findDataset(datasets, input.dataset), current ?? undefined)
@@ -163,7 +170,9 @@ export function applySelect(datasets: readonly DatasetInfo[], current: ViewState
     const c = input.contrast
     if (c === null) state.contrast = null
     else {
-      const pair: [number, number] = Array.isArray(c) ? [c[0], c[1]] : [(c as { min: number }).min, (c as { max: number }).max]
+      const pair: [number, number] = Array.isArray(c)
+        ? [c[0], c[1]]
+        : [(c as { min: number }).min, (c as { max: number }).max]
       if (!pair.every(Number.isFinite)) throw new Error(`invalid contrast ${JSON.stringify(c)}`)
       state.contrast = pair
     }

@@ -59,8 +59,9 @@ function clamp(x: number, lo: number, hi: number): number {
 }
 
 function toPlain(v: number | bigint): number | string {
-  if (typeof v === 'bigint') return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : v.toString()
-  return v
+  if (typeof v !== 'bigint') return v
+  const safe = v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER)
+  return safe ? Number(v) : v.toString()
 }
 
 function formatValue(v: number | bigint): string {
@@ -255,26 +256,31 @@ export class Viewer {
       v: [win.v0, Math.min(box.max[v], win.v0 + win.cellsV * win.step), win.step],
       channels: layer.numChannels >= 3 ? 3 : 1,
     }
-    const segPlan = st.segmentation === null || empty ? null : overlayPlan(findLayer(ds, st.segmentation), mag, win, sliceOf(st))
-    this.controls.setStatus('Loading…', 'loading')
+    const segPlan =
+      st.segmentation === null || empty ? null : overlayPlan(findLayer(ds, st.segmentation), mag, win, sliceOf(st))
+    // Say "Loading…" only when fetching takes noticeable time (slices from the cache draw at once).
+    const loading = setTimeout(() => this.controls.setStatus('Loading…', 'loading'), 150)
     const [main, seg] = await Promise.all([
       empty ? null : readSlice(mainRequest, signal),
       segPlan === null ? null : readSlice(segPlan.request, signal),
-    ])
+    ]).finally(() => clearTimeout(loading))
     signal.throwIfAborted()
 
     const rangeKey = `${st.dataset}/${st.layer}`
     const range = main === null ? null : dataRange(main)
     if (range !== null) {
       const seen = this.#dataRange.get(rangeKey)
-      this.#dataRange.set(rangeKey, seen === undefined ? range : [Math.min(seen[0], range[0]), Math.max(seen[1], range[1])])
+      const merged: [number, number] =
+        seen === undefined ? range : [Math.min(seen[0], range[0]), Math.max(seen[1], range[1])]
+      this.#dataRange.set(rangeKey, merged)
     }
     let contrast = st.contrast
     if (contrast === null) {
       contrast = defaultContrast(main?.dtype ?? layer.dtype) ?? autoContrast(range)
     }
     const overlay = segPlan !== null && seg !== null ? { slice: seg, mapU: segPlan.mapU, mapV: segPlan.mapV } : null
-    const overlayInput: OverlayInput | null = overlay !== null && st.overlay ? { ...overlay, opacity: st.opacity } : null
+    const overlayInput: OverlayInput | null =
+      overlay !== null && st.overlay ? { ...overlay, opacity: st.opacity } : null
     const image = renderImage({ win, main, contrast, overlay: overlayInput })
 
     if (this.canvas.width !== win.width || this.canvas.height !== win.height) {
@@ -328,14 +334,19 @@ export class Viewer {
       this.#mouse = null
       this.controls.setHover(null)
     })
+    // One slice (or zoom step) per wheel notch; small trackpad deltas add up to a step every 50 pixels.
+    let wheel = 0
     this.container.addEventListener(
       'wheel',
       (e) => {
         if (this.state === null) return
         e.preventDefault()
-        if (e.deltaY === 0) return
-        if (e.ctrlKey || e.metaKey) this.#zoomAboutCentre(e.deltaY < 0 ? 1 : -1)
-        else this.#step((e.deltaY > 0 ? 1 : -1) * (e.shiftKey ? 10 : 1))
+        wheel += e.deltaMode === WheelEvent.DOM_DELTA_PIXEL ? e.deltaY : Math.sign(e.deltaY) * 100
+        if (Math.abs(wheel) < 50) return
+        const direction = wheel > 0 ? 1 : -1
+        wheel = 0
+        if (e.ctrlKey || e.metaKey) this.#zoomAboutCentre(direction > 0 ? -1 : 1)
+        else this.#step(direction * (e.shiftKey ? 10 : 1))
       },
       { passive: false },
     )
