@@ -1,6 +1,6 @@
 export { BoundingBox } from './lib/geometry/bounding-box'
 export { type AddLayerOptions, type CopyDatasetOptions, Dataset } from './lib/model/dataset'
-export { type DType, type TypedArray, DTYPES } from './lib/storage/dtype'
+export { type DType, type TypedArray, DTYPES, dtypeSize } from './lib/storage/dtype'
 export { AbortError, type ErrorCode, WebknossosError } from './lib/errors'
 export { type AddMagOptions, Layer } from './lib/model/layer'
 export type { LongOp, Progress } from './lib/native/long-op'

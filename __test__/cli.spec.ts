@@ -5,9 +5,10 @@ import test, { type ExecutionContext } from 'ava'
 import { cpSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import sharp from 'sharp'
-import { Dataset, type Layer, Mag, SegmentationLayer, type TypedArray } from '../index'
+import { type DataFormat, Dataset, type Layer, Mag, SegmentationLayer, type TypedArray } from '../index'
 import { type CliResult, lines, nothingAt, wk } from './helpers/cli'
 import { randomArray } from './helpers/data'
+import { inFormat } from './helpers/formats'
 import { fixturesDir, skipReason, tempDir } from './helpers/paths'
 import { oracle, python, readBytes } from './helpers/reference'
 import { readJson, sameData } from './helpers/voxels'
@@ -17,7 +18,7 @@ const haveTiffStack = existsSync(tiffStack)
 const tiffTest = haveTiffStack ? test : (skipReason(`the TIFF stack fixture is missing (${tiffStack})`), test.skip)
 const tiffReferenceTest = haveTiffStack && python ? test : (skipReason('the TIFF stack or the Python reference (with Pillow) is missing'), test.skip)
 
-const COMMANDS = ['info', 'downsample', 'upsample', 'compress', 'convert', 'export-tiff', 'check-equality', 'demo']
+const COMMANDS = ['info', 'downsample', 'upsample', 'compress', 'convert', 'copy-dataset', 'export-tiff', 'check-equality', 'demo']
 
 /** A failed run: the exit code, exactly one stderr line `wk <command>: ...`, and what it says. */
 function assertFailure(t: ExecutionContext, result: CliResult, command: string, code: number, pattern?: RegExp): void {
@@ -42,9 +43,9 @@ function voxels8(size: [number, number, number], seed = 1) {
  * A dataset with a uint8 color layer (random voxels of size 40x30x20 at (5, 6, 7), mag 1) and
  * a uint32 segmentation layer (ids up to 7), scale (1, 1, 1).
  */
-async function smallDataset(t: ExecutionContext, name = 'ds', opts: { segmentation?: boolean } = {}) {
+async function smallDataset(t: ExecutionContext, name = 'ds', opts: { segmentation?: boolean; format?: DataFormat } = {}) {
   const path = join(tempDir(t), name)
-  const ds = await Dataset.create(path, { scale: [1, 1, 1] })
+  const ds = inFormat(await Dataset.create(path, { scale: [1, 1, 1] }), opts.format ?? 'wkw')
   const color = await ds.addLayer('color', 'color', { dtypePerChannel: 'uint8' })
   const colorData = voxels8([40, 30, 20])
   await (await color.addMag(1, { blockLen: 8, fileLen: 4 })).write(colorData, { offset: [5, 6, 7] })
@@ -126,7 +127,7 @@ test('info prints name, scale, layers and mags; --json the same as JSON', async 
   t.regex(text.stdout, /uint32 per channel, uint32 per layer/)
   t.regex(text.stdout, /bounding box: topLeft \(5, 6, 7\), size \(40, 30, 20\)/)
   t.regex(text.stdout, /largest segment id: 7/)
-  t.regex(text.stdout, /2-2-1\s+32\s+32\s+lz4hc/)
+  t.regex(text.stdout, /2-2-1\s+wkw\s+32³\s+1024³\s+lz4hc/)
 
   const result = await wk(['info', path, '--json'])
   assertSuccess(t, result)
@@ -142,10 +143,10 @@ test('info prints name, scale, layers and mags; --json the same as JSON', async 
   t.deepEqual(color.boundingBox, { topLeft: [5, 6, 7], size: [40, 30, 20] })
   t.is(color.largestSegmentId, undefined)
   t.deepEqual(
-    color.mags.map((m: any) => [m.mag, m.blockLen, m.fileLen, m.blockType]),
+    color.mags.map((m: any) => [m.mag, m.dataFormat, m.chunkShape, m.shardShape, m.compression]),
     [
-      ['1', 8, 4, 'raw'],
-      ['2-2-1', 32, 32, 'lz4hc'],
+      ['1', 'wkw', [8, 8, 8], [32, 32, 32], 'none'],
+      ['2-2-1', 'wkw', [32, 32, 32], [1024, 1024, 1024], 'lz4hc'],
     ],
   )
   t.like(seg, { category: 'segmentation', dtypePerChannel: 'uint32', largestSegmentId: 7 })
@@ -668,4 +669,79 @@ test.serial('the plain progress reporter prints a few lines and always the final
     process.stdout.write = write
   }
   t.deepEqual(written, ['downsample: 0/40 files\n', 'downsample: 40/40 files\n'])
+})
+
+// ---------------------------------------------------------------------------------------------
+// copy-dataset and the data formats
+
+test('copy-dataset converts WKW to Zarr v3, Zarr v2 and back with identical voxels; info shows each format', async (t) => {
+  const { path } = await smallDataset(t)
+  const root = tempDir(t)
+  const zarr3 = join(root, 'zarr3')
+  const result = await wk(['copy-dataset', path, zarr3, '--data-format', 'zarr3', '--chunk-shape', '16', '--shard-shape', '64,64,32'])
+  assertSuccess(t, result)
+  t.regex(result.stdout, /as zarr3/)
+  const converted = await Dataset.open(zarr3)
+  t.deepEqual([...converted.layers.values()].map((l) => l.dataFormat), ['zarr3', 'zarr3'])
+  t.deepEqual(converted.getLayer('color').getMag(1).info, { dataFormat: 'zarr3', voxelType: 'uint8', numChannels: 1, chunkShape: [16, 16, 16], shardShape: [64, 64, 32], compression: 'zstd' })
+  assertSuccess(t, await wk(['check-equality', path, zarr3]))
+  const zarr2 = join(root, 'zarr2')
+  assertSuccess(t, await wk(['copy-dataset', zarr3, zarr2, '--data-format', 'zarr', '--no-compress']))
+  t.is((await Dataset.open(zarr2)).getLayer('color').getMag(1).info.compression, 'none')
+  const back = join(root, 'back')
+  assertSuccess(t, await wk(['copy-dataset', zarr2, back, '--data-format', 'wkw']))
+  assertSuccess(t, await wk(['check-equality', path, back]))
+  const info = await wk(['info', zarr3])
+  assertSuccess(t, info)
+  t.regex(info.stdout, /1\s+zarr3\s+16³\s+64×64×32\s+zstd/)
+})
+
+test('copy-dataset refuses a bad format, a bad shape and a non-empty target, writing nothing', async (t) => {
+  const { path } = await smallDataset(t)
+  const target = join(tempDir(t), 'copy')
+  assertFailure(t, await wk(['copy-dataset', path, target, '--data-format', 'n5']), 'copy-dataset', 2, /--data-format/)
+  assertFailure(t, await wk(['copy-dataset', path, target, '--chunk-shape', '0']), 'copy-dataset', 2, /--chunk-shape/)
+  assertFailure(t, await wk(['copy-dataset', path, target, '--data-format', 'zarr', '--shard-shape', '64']), 'copy-dataset', 1, /Zarr v2 has no shards/)
+  t.true(nothingAt(target))
+  mkdirSync(target)
+  writeFileSync(join(target, 'x'), 'occupied')
+  assertFailure(t, await wk(['copy-dataset', path, target]), 'copy-dataset', 1, /not empty/)
+})
+
+for (const format of ['zarr3', 'zarr'] as const) {
+  test(`${format}: downsample, compress and check-equality through the command line`, async (t) => {
+    const { path, colorData } = await smallDataset(t, 'ds', { format })
+    assertSuccess(t, await wk(['downsample', path, '--max', '4', '--sampling-mode', 'isotropic']))
+    const layer = (await Dataset.open(path)).getLayer('color')
+    t.deepEqual([...layer.mags.keys()].sort(), ['1', '2', '4'])
+    t.is(layer.getMag(2).info.dataFormat, format)
+    const copy = join(tempDir(t), 'copy')
+    assertSuccess(t, await wk(['copy-dataset', path, copy, '--no-compress']))
+    t.is((await Dataset.open(copy)).getLayer('color').getMag(1).info.compression, 'none')
+    assertSuccess(t, await wk(['compress', copy]))
+    t.is((await Dataset.open(copy)).getLayer('color').getMag(1).info.compression, 'zstd')
+    assertSuccess(t, await wk(['check-equality', path, copy, '--layer', 'color']))
+    t.true(sameData((await readMag(copy, 'color', '1', [5, 6, 7], [40, 30, 20])).data, colorData.data))
+  })
+}
+
+test('convert --data-format zarr3 writes the slices into a Zarr v3 layer', async (t) => {
+  const dir = tempDir(t)
+  const images = join(dir, 'images')
+  mkdirSync(images)
+  const [W, H] = [45, 33]
+  const slices = [0, 1, 2, 3].map((k) => {
+    const data = new Uint16Array(W * H)
+    for (let y = 0; y < H; y++) for (let x = 0; x < W; x++) data[x + W * y] = k * 100 + x + 2 * y
+    return data
+  })
+  for (const [k, data] of slices.entries()) await writePng(join(images, `s${k}.png`), data, W, H)
+  const target = join(dir, 'out')
+  assertSuccess(t, await wk(['convert', images, target, '--scale', '1,1,1', '--data-format', 'zarr3', '--max-mag', '2']))
+  const layer = (await Dataset.open(target)).getLayer('color')
+  t.is(layer.dataFormat, 'zarr3')
+  t.deepEqual([...layer.mags.keys()], ['1', '2'])
+  t.is(layer.getMag(1).info.compression, 'zstd')
+  const read = await layer.getMag(1).read({ offset: [0, 0, 0], size: [W, H, 4] })
+  slices.forEach((data, z) => t.true(sameData(read.data.subarray(z * W * H, (z + 1) * W * H), data), `z = ${z}`))
 })

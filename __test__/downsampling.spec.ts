@@ -14,9 +14,11 @@
 import test, { type ExecutionContext } from 'ava'
 import { existsSync, readdirSync } from 'node:fs'
 import { join } from 'node:path'
+import { performance as nodePerformance } from 'node:perf_hooks'
 import {
   AbortError,
   BoundingBox,
+  type DataFormat,
   Dataset,
   type DType,
   type Layer,
@@ -30,6 +32,7 @@ import {
 import { arrayType } from '../lib/storage/dtype'
 import { defaultMaxMag, magsToDownsample, magsToUpsample, orderMagList, samplingSetup } from '../lib/sampling/ladder'
 import { randomArray } from './helpers/data'
+import { formatSerial, formatTest, inFormat, magEntriesOf } from './helpers/formats'
 import { tempDir } from './helpers/paths'
 import { type Grid, type Reducer, downsampleReference, firstDifference, gridOf, upsampleReference } from './helpers/sampling'
 import { code, readJson } from './helpers/voxels'
@@ -49,10 +52,10 @@ interface Setup {
  */
 async function setup(
   t: ExecutionContext,
-  o: { scale?: Vec3; dtype?: DType; channels?: number; segmentation?: boolean; mag?: MagLike; blockLen?: number; fileLen?: number } = {},
+  o: { scale?: Vec3; dtype?: DType; channels?: number; segmentation?: boolean; mag?: MagLike; blockLen?: number; fileLen?: number; format?: DataFormat } = {},
 ): Promise<Setup> {
   const path = join(tempDir(t), 'ds')
-  const ds = await Dataset.create(path, { scale: o.scale ?? [1, 1, 1] })
+  const ds = inFormat(await Dataset.create(path, { scale: o.scale ?? [1, 1, 1] }), o.format ?? 'wkw')
   const dtype = o.dtype ?? 'uint8'
   const layer = o.segmentation
     ? await ds.addLayer('segmentation', 'segmentation', { dtypePerChannel: dtype, largestSegmentId: 1000 })
@@ -71,7 +74,8 @@ async function setupWith(t: ExecutionContext, data: Grid, o: Parameters<typeof s
 const volume = (s: readonly number[]) => s.reduce((a, b) => a * b, 1)
 const magNames = (layer: Layer) => [...layer.mags.keys()].sort()
 const names = (mags: Mag[]) => mags.map((m) => m.toLayerName())
-const dirs = (path: string) => (existsSync(path) ? readdirSync(path).sort() : [])
+/** The directories (mags) in `path`: a layer of Zarr also holds its group metadata file. */
+const dirs = (path: string) => (existsSync(path) ? readdirSync(path, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name).sort() : [])
 
 /** Grid whose i-th element (memory order) is `f(i)`. */
 function gridFromIndex(dtype: DType, shape: Grid['shape'], f: (i: number) => number | bigint): Grid {
@@ -216,10 +220,10 @@ test('orderMagList sorts by components and checks neighbours component-wise (§4
 // ---------------------------------------------------------------------------------------------
 // Mag ladders through a layer
 
-test('auto downsampling with voxel size (11.24, 11.24, 28) makes 2-2-1, 4-4-2, 8-8-4, 16-16-8 (deliberate difference 1)', async (t) => {
+formatTest('auto downsampling with voxel size (11.24, 11.24, 28) makes 2-2-1, 4-4-2, 8-8-4, 16-16-8 (deliberate difference 1)', async (t, format) => {
   // The 2021 reference made 2-2-1, 4-4-1, 8-8-2, 16-16-4 here.
   const data = randomGrid('uint8', [1, 64, 64, 32], 1)
-  const { layer, path } = await setupWith(t, data, { scale: [11.24, 11.24, 28] })
+  const { layer, path } = await setupWith(t, data, { format, scale: [11.24, 11.24, 28] })
   await layer.downsample({ maxMag: 16 })
   t.deepEqual(magNames(layer), ['1', '16-16-8', '2-2-1', '4-4-2', '8-8-4'])
   // The chain of medians (the default for a color layer), step by step.
@@ -328,13 +332,13 @@ test('test_downsample_with_invalid_mag_list', async (t) => {
   t.deepEqual(magNames(layer), ['1'])
 })
 
-test('test_downsample_compressed (compressed source mag)', async (t) => {
+formatTest('test_downsample_compressed (compressed source mag)', async (t, format) => {
   // Scale (1,1,2), mag 1 with block 8 and file 8 holding 80×240×15, compressed first; downsample
   // from 1 to 4 makes exactly {1, 2-2-1, 4-4-2}.
   const data = randomGrid('uint8', [1, 80, 240, 15], 10)
-  const { layer } = await setupWith(t, data, { scale: [1, 1, 2], fileLen: 8 })
+  const { layer } = await setupWith(t, data, { format, scale: [1, 1, 2], fileLen: 8 })
   await layer.getMag(1).compress()
-  t.is(layer.getMag(1).header.blockType, 'lz4hc')
+  t.not(layer.getMag(1).info.compression, 'none')
   await layer.downsample({ fromMag: 1, maxMag: 4 })
   t.deepEqual(magNames(layer), ['1', '2-2-1', '4-4-2'])
   const full = placed(data, [0, 0, 0], [80, 240, 16], 'uint8')
@@ -454,10 +458,10 @@ test('the §4.4 border example: median of value 10 at (1,1,1)/(3,3,3) to mag 2',
   t.true(layer.boundingBox.equals(new BoundingBox([1, 1, 1], [3, 3, 3])), 'the layer bounding box does not change')
 })
 
-test('data on disk outside the bounding box takes part in the filter (§4.4)', async (t) => {
+formatTest('data on disk outside the bounding box takes part in the filter (§4.4)', async (t, format) => {
   // 4×4×4 of 10 written, then the box shrunk to (0,0,0)/(3,3,3): the region grown to mag 2 is
   // (0,0,0)/(4,4,4), and the voxels at x, y or z = 3 are read from disk (10), not taken as 0.
-  const { layer } = await setupWith(t, gridOf('uint8', [1, 4, 4, 4], () => 10))
+  const { layer } = await setupWith(t, gridOf('uint8', [1, 4, 4, 4], () => 10), { format })
   await layer.setBoundingBox(new BoundingBox([0, 0, 0], [3, 3, 3]))
   await layer.downsampleMag({ fromMag: 1, targetMag: 2, interpolationMode: 'min' })
   await expectMag(t, layer, 2, [0, 0, 0], gridOf('uint8', [1, 2, 2, 2], () => 10), 'mag 2')
@@ -510,11 +514,11 @@ DTYPE_CLASSES.forEach((dtype, i) => {
 })
 
 for (const factors of ['2-2-1', '1-1-2', '4-4-2', '8-1-1']) {
-  test(`anisotropic non-linear modes: every reducer with mag ${factors}`, async (t) => {
+  formatTest(`anisotropic non-linear modes: every reducer with mag ${factors}`, async (t, format) => {
     const mag = new Mag(factors)
     for (const how of REDUCERS) {
       const data = dataFor('int16', how, [1, 32, 32, 32], 200 + REDUCERS.indexOf(how))
-      const { layer } = await setupWith(t, data, { dtype: 'int16' })
+      const { layer } = await setupWith(t, data, { format, dtype: 'int16' })
       await layer.downsampleMag({ fromMag: 1, targetMag: mag, interpolationMode: how })
       await expectMag(t, layer, mag, [0, 0, 0], downsampleReference(data, [mag.x, mag.y, mag.z], how, 'int16'), `${how} ${factors}`)
     }
@@ -541,12 +545,12 @@ test("'default' is mode for a segmentation layer", async (t) => {
   await expectMag(t, layer, 2, [0, 0, 0], mode, 'default = mode')
 })
 
-test('test_downsample_multi_channel: channels do not mix', async (t) => {
+formatTest('test_downsample_multi_channel: channels do not mix', async (t, format) => {
   // 3 uint8 channels with different distributions: random, random mod 3, and a constant.
   const raw = randomArray('uint8', 3 * 32 * 32 * 10, 13) as Uint8Array
   const data = gridFromIndex('uint8', [3, 32, 32, 10], (i) => (i % 3 === 0 ? raw[i] : i % 3 === 1 ? raw[i] % 3 : 100))
   for (const how of REDUCERS) {
-    const { layer } = await setupWith(t, data, { fileLen: 8 })
+    const { layer } = await setupWith(t, data, { format, fileLen: 8 })
     t.is(layer.numChannels, 3)
     await layer.downsampleMag({ fromMag: 1, targetMag: 2, interpolationMode: how })
     const read = await layer.getMag(2).read({ size: [16, 16, 5] })
@@ -555,11 +559,11 @@ test('test_downsample_multi_channel: channels do not mix', async (t) => {
   }
 })
 
-test('a layer whose bounding box does not start at 0', async (t) => {
+formatTest('a layer whose bounding box does not start at 0', async (t, format) => {
   // 37×21×19 at (10,20,30): the region is the box grown to each target mag; voxels outside the box
   // (never written, so zero) take part in the filter.
   const data = randomGrid('uint8', [1, 37, 21, 19], 14)
-  const { layer, path } = await setupWith(t, data, { offset: [10, 20, 30] })
+  const { layer, path } = await setupWith(t, data, { format, offset: [10, 20, 30] })
   const box = new BoundingBox([10, 20, 30], [37, 21, 19])
   t.true(layer.boundingBox.equals(box))
   await layer.downsample({ maxMag: 4, samplingMode: 'isotropic' })
@@ -666,7 +670,7 @@ test('linear modes with anisotropic mags 2-2-1 and 1-1-2 use per-axis factors (d
   }
 })
 
-test('linear modes resample each tile of bufferEdgeLen target voxels on its own', async (t) => {
+formatTest('linear modes resample each tile of bufferEdgeLen target voxels on its own', async (t, format) => {
   // Ramp 0,10,…,150 (16 voxels) to mag 2. Whole (default buffer): zoom 16 → 8. With
   // bufferEdgeLen 4: two tiles of 8 → 4, as the reference does.
   const values = Array.from({ length: 16 }, (_, i) => 10 * i)
@@ -677,13 +681,13 @@ test('linear modes resample each tile of bufferEdgeLen target voxels on its own'
     ['bilinear', 4, [0, 23, 47, 70, 80, 103, 127, 150]],
   ]
   for (const [mode, bufferEdgeLen, result] of cases) {
-    const { layer } = await setupWith(t, ramp('uint8', values))
+    const { layer } = await setupWith(t, ramp('uint8', values), { format })
     await layer.downsampleMag({ fromMag: 1, targetMag: 2, interpolationMode: mode, bufferEdgeLen })
     t.deepEqual(await xLine(layer, 2, 8), result, `${mode} bufferEdgeLen ${bufferEdgeLen ?? 'default'}`)
   }
   // Block reducers do not depend on the tiling, also with a tile edge that divides nothing.
   const data = randomGrid('uint8', [1, 40, 24, 16], 39)
-  const { layer } = await setupWith(t, data)
+  const { layer } = await setupWith(t, data, { format })
   await layer.downsampleMag({ fromMag: 1, targetMag: 2, interpolationMode: 'median', bufferEdgeLen: 3 })
   await expectMag(t, layer, 2, [0, 0, 0], downsampleReference(data, [2, 2, 2], 'median', 'uint8'), 'median with bufferEdgeLen 3')
 })
@@ -727,12 +731,12 @@ test('test_upsample_cube (z values repeated twice through a layer)', async (t) =
   t.is(bad, 0, 'every z-line is repeat(arange(32), 2)')
 })
 
-test('test_upsampling (mag 4-4-2 at an offset, to 1; the ladder walked backwards)', async (t) => {
+formatTest('test_upsampling (mag 4-4-2 at an offset, to 1; the ladder walked backwards)', async (t, format) => {
   // Scale (1,1,1), random 46×45×27 at (10,20,40) in mag 4-4-2 (box (40,80,80)/(184,180,54)),
   // upsample to 1 with bufferEdgeLen 64. Our ladder is today's downsampling ladder backwards:
   // 4-4-2 → 2 → 1 (the 2021 reference made 2-2-1, then 1).
   const data = randomGrid('uint8', [1, 46, 45, 27], 15)
-  const { layer } = await setupWith(t, data, { mag: '4-4-2', fileLen: 8, offset: [10, 20, 40] })
+  const { layer } = await setupWith(t, data, { format, mag: '4-4-2', fileLen: 8, offset: [10, 20, 40] })
   t.true(layer.boundingBox.equals(new BoundingBox([40, 80, 80], [184, 180, 54])))
   await layer.upsample({ fromMag: '4-4-2', minMag: 1, compress: false, samplingMode: 'auto', bufferEdgeLen: 64 })
   t.deepEqual(magNames(layer), ['1', '2', '4-4-2'])
@@ -743,7 +747,7 @@ test('test_upsampling (mag 4-4-2 at an offset, to 1; the ladder walked backwards
   const around = await layer.getMag(1).read({ offset: [32, 72, 72], size: [8, 8, 8] })
   t.true([...around.data].every((v) => v === 0))
   t.true(layer.boundingBox.equals(new BoundingBox([40, 80, 80], [184, 180, 54])))
-  t.is(layer.getMag(1).header.blockType, 'raw')
+  t.is(layer.getMag(1).info.compression, 'none')
 })
 
 test('upsampling mag 4 holding 1..8 gives the x-line 1,1,1,1,5,5,5,5 at mag 1 (§4.7)', async (t) => {
@@ -876,9 +880,9 @@ test('new mags are LZ4HC by default, raw with compress: false, with block and fi
   }
 })
 
-test('an existing target mag is ERR_WK_ALREADY_EXISTS and nothing is written', async (t) => {
+formatTest('an existing target mag is ERR_WK_ALREADY_EXISTS and nothing is written', async (t, format) => {
   const data = randomGrid('uint8', [1, 32, 32, 32], 22)
-  const { layer, path } = await setupWith(t, data)
+  const { layer, path } = await setupWith(t, data, { format })
   const four = await layer.addMag(4, { blockLen: 8, fileLen: 4 })
   const marker = gridOf('uint8', [1, 8, 8, 8], () => 42)
   await four.write(marker)
@@ -899,9 +903,9 @@ test('an existing target mag is ERR_WK_ALREADY_EXISTS and nothing is written', a
   await expectMag(t, layer, 4, [0, 0, 0], marker, 'mag 4 untouched')
 })
 
-test('a bad argument writes nothing', async (t) => {
+formatTest('a bad argument writes nothing', async (t, format) => {
   const data = randomGrid('uint8', [1, 32, 32, 32], 23)
-  const { layer, path } = await setupWith(t, data, { scale: [1, 1, 1] })
+  const { layer, path } = await setupWith(t, data, { format, scale: [1, 1, 1] })
   const before = dirs(join(path, 'color'))
   const properties = JSON.stringify(readJson(path))
   const attempts: [string, () => Promise<unknown>, string][] = [
@@ -925,7 +929,7 @@ test('a bad argument writes nothing', async (t) => {
   t.is(JSON.stringify(readJson(path)), properties, 'the properties are unchanged')
   t.deepEqual(magNames(layer), ['1'])
   // A coarsest mag the ladder cannot reach (test_invalid_mag_calculation through a layer).
-  const other = await setupWith(t, data, { scale: [10.5, 10.5, 24] })
+  const other = await setupWith(t, data, { format, scale: [10.5, 10.5, 24] })
   for (const maxMag of ['1-1-2', '4-4-16']) {
     t.is(code(await t.throwsAsync(other.layer.downsample({ fromMag: 1, maxMag }))), 'ERR_WK_INVALID_ARGUMENT', `maxMag ${maxMag}`)
   }
@@ -953,15 +957,15 @@ test('downsampling a layer without mags or with an empty bounding box is refused
   t.deepEqual(dirs(join(path, 'color')), ['1'])
 })
 
-test.serial('onProgress reports one running done/total over all target files of all steps', async (t) => {
+formatSerial('onProgress reports one running done/total over all target files of all steps', async (t, format) => {
   // 256×256×64 at mag 1 with 32-voxel files: mag 2 is 128×128×32 (4·4·1 = 16 files), mag 4 is
   // 64×64×16 (2·2·1 = 4 files): total 20.
-  const { layer, path } = await setupWith(t, randomGrid('uint8', [1, 256, 256, 64], 25))
+  const { layer, path } = await setupWith(t, randomGrid('uint8', [1, 256, 256, 64], 25), { format })
   const reports: Progress[] = []
   const registrations: { done: number; mags: string[] }[] = []
   const onProgress = (p: Progress) => {
     reports.push({ ...p })
-    const mags = readJson(path).dataLayers[0].wkwResolutions.map((r: { resolution: number[] }) => String(r.resolution))
+    const mags = magEntriesOf(readJson(path).dataLayers[0]).map((r) => String(r.resolution ?? r.mag))
     registrations.push({ done: p.done, mags })
   }
   await layer.downsample({ maxMag: 4, samplingMode: 'isotropic', onProgress, jobs: 1 })
@@ -979,22 +983,22 @@ test.serial('onProgress reports one running done/total over all target files of 
   t.true(inStep1.length > 0 && inStep2.length > 0, `reports: ${reports.map((p) => p.done)}`)
   for (const r of inStep1) t.deepEqual(r.mags, ['1,1,1'], `properties at done ${r.done}`)
   for (const r of inStep2) t.deepEqual(r.mags, ['1,1,1', '2,2,2'], `properties at done ${r.done}`)
-  t.deepEqual(readJson(path).dataLayers[0].wkwResolutions.map((r: { resolution: number[] }) => String(r.resolution)), ['1,1,1', '2,2,2', '4,4,4'])
+  t.deepEqual(magEntriesOf(readJson(path).dataLayers[0]).map((r) => String(r.resolution ?? r.mag)), ['1,1,1', '2,2,2', '4,4,4'])
   // A box that does not start at 0: 48×64×32 at (40,0,0) → the mag-2 box (20,0,0)/(24,32,16)
   // touches 2 files.
-  const offset = await setupWith(t, randomGrid('uint8', [1, 48, 64, 32], 31), { offset: [40, 0, 0] })
+  const offset = await setupWith(t, randomGrid('uint8', [1, 48, 64, 32], 31), { format, offset: [40, 0, 0] })
   const offsetReports: Progress[] = []
   await offset.layer.downsampleMag({ fromMag: 1, targetMag: 2, onProgress: (p) => offsetReports.push({ ...p }) })
   t.deepEqual(offsetReports.at(-1), { done: 2, total: 2 })
   // Upsampling counts the same way: mag 2 to 1 over a 64×64×32 box at mag 1 → 2·2·1 = 4 files.
-  const up = await setupWith(t, randomGrid('uint8', [1, 32, 32, 16], 26), { mag: 2 })
+  const up = await setupWith(t, randomGrid('uint8', [1, 32, 32, 16], 26), { format, mag: 2 })
   const upReports: Progress[] = []
   await up.layer.upsample({ fromMag: 2, compress: false, onProgress: (p) => upReports.push({ ...p }) })
   t.deepEqual(upReports.at(-1), { done: 4, total: 4 })
 })
 
-test('an AbortSignal that is already aborted rejects with AbortError and writes nothing', async (t) => {
-  const { layer, path } = await setupWith(t, randomGrid('uint8', [1, 32, 32, 32], 27))
+formatTest('an AbortSignal that is already aborted rejects with AbortError and writes nothing', async (t, format) => {
+  const { layer, path } = await setupWith(t, randomGrid('uint8', [1, 32, 32, 32], 27), { format })
   const before = dirs(join(path, 'color'))
   const e = await t.throwsAsync(layer.downsample({ maxMag: 4, signal: AbortSignal.abort() }))
   t.is(e?.name, 'AbortError')
@@ -1002,12 +1006,12 @@ test('an AbortSignal that is already aborted rejects with AbortError and writes 
   t.deepEqual(magNames(await Dataset.open(path).then((d) => d.getLayer('color'))), ['1'])
 })
 
-test.serial('abort during the second step: finished mags stay, the unfinished one is unregistered, a rerun completes', async (t) => {
+formatSerial('abort during the second step: finished mags stay, the unfinished one is unregistered, a rerun completes', async (t, format) => {
   // 512×512×32 at mag 1, 32-voxel files, max: step 1 → mag 2 (8·8·1 = 64 files), step 2 → mag 4
   // (4·4·1 = 16 files), step 3 → mag 8 (1 file). The signal is aborted from onProgress as soon as
   // step 2 has reported a file, with one native thread.
   const data = randomGrid('uint8', [1, 512, 512, 32], 28)
-  const { layer, path } = await setupWith(t, data)
+  const { layer, path } = await setupWith(t, data, { format })
   const controller = new AbortController()
   let abortedAt: Progress | undefined
   const e = await t.throwsAsync(
@@ -1059,18 +1063,14 @@ test('a leftover unregistered mag directory with the same header is reused', asy
   await expectMag(t, layer, 2, [0, 0, 0], downsampleReference(data, [2, 2, 2], 'median', 'uint8'), 'mag 2')
 })
 
-test.serial('the event loop stays free while downsampling runs', async (t) => {
+formatSerial('the event loop stays free while downsampling runs', async (t, format) => {
   const data = randomGrid('uint8', [1, 512, 512, 64], 30)
-  const { layer } = await setupWith(t, data)
+  const { layer } = await setupWith(t, data, { format })
   let ticks = 0
-  let last = performance.now()
-  let longestGap = 0
-  const timer = setInterval(() => {
-    const now = performance.now()
-    longestGap = Math.max(longestGap, now - last)
-    last = now
-    ticks++
-  }, 2)
+  const timer = setInterval(() => ticks++, 2)
+  // The share of the time the event loop was busy (not waiting for events): work on the main
+  // thread shows here, while the machine's other load (other test files) does not.
+  const before = nodePerformance.eventLoopUtilization()
   const start = performance.now()
   try {
     await layer.downsample({ maxMag: 4, samplingMode: 'isotropic', interpolationMode: 'median', jobs: 1 })
@@ -1078,9 +1078,8 @@ test.serial('the event loop stays free while downsampling runs', async (t) => {
     clearInterval(timer)
   }
   const elapsed = performance.now() - start
-  t.log(`downsampling took ${elapsed.toFixed(0)} ms; ${ticks} ticks, longest gap ${longestGap.toFixed(0)} ms`)
-  // Blocking work on the main thread would give one late tick at the end. (On a loaded machine
-  // the timer itself sees gaps of ~25 ms, hence the generous bounds.)
-  t.true(ticks >= 3 && ticks >= elapsed / 25, 'the interval kept ticking')
-  t.true(longestGap < Math.max(200, elapsed / 2), 'no long block of the event loop')
+  const busy = nodePerformance.eventLoopUtilization(before)
+  t.log(`downsampling took ${elapsed.toFixed(0)} ms; ${ticks} ticks; the event loop was busy ${(busy.utilization * 100).toFixed(0)} % of it`)
+  t.true(ticks >= 3, 'the interval kept ticking')
+  t.true(busy.utilization < 0.5, 'the work ran off the event loop')
 })

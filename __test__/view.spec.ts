@@ -4,9 +4,11 @@
 // compressed-write warnings are serial: warnings are process-wide and ava runs serial tests
 // before the concurrent ones.
 import test, { type ExecutionContext } from 'ava'
-import { existsSync, truncateSync } from 'node:fs'
+import { existsSync, readdirSync, truncateSync } from 'node:fs'
 import { join } from 'node:path'
 import { BoundingBox, Dataset, type Vec3, type View } from '../index'
+import { type DataFormat } from '../index'
+import { dataFiles, formatSerial, formatTest, inFormat } from './helpers/formats'
 import { fixturesDir, haveFixtures, skipReason, tempDir } from './helpers/paths'
 import {
   assertVoxels,
@@ -27,9 +29,9 @@ import {
 const fixtureTest = haveFixtures ? test : (skipReason(`the shared fixtures are missing (${fixturesDir})`), test.skip)
 const fixtureSerial = haveFixtures ? test.serial : test.skip
 
-async function newDataset(t: ExecutionContext, name: string, scale: Vec3 = [1, 1, 1]) {
+async function newDataset(t: ExecutionContext, name: string, scale: Vec3 = [1, 1, 1], format: DataFormat = 'wkw') {
   const path = join(tempDir(t), name)
-  return { path, ds: await Dataset.create(path, { scale }) }
+  return { path, ds: inFormat(await Dataset.create(path, { scale }), format) }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -108,8 +110,8 @@ fixtureTest('test_mag_view_write_out_of_bounds_mag2', async (t) => {
   t.deepEqual([...layer.boundingBox.size], [120, 24, 58])
 })
 
-test('test_update_new_bounding_box_offset', async (t) => {
-  const { ds } = await newDataset(t, 'wk_dataset')
+formatTest('test_update_new_bounding_box_offset', async (t, format) => {
+  const { ds } = await newDataset(t, 'wk_dataset', [1, 1, 1], format)
   const layer = await ds.addLayer('color', 'color')
   const mag = await layer.addMag('1')
   t.deepEqual([...layer.boundingBox.topLeft], [0, 0, 0])
@@ -124,8 +126,8 @@ test('test_update_new_bounding_box_offset', async (t) => {
   t.deepEqual([...layer.boundingBox.size], [15, 15, 20])
 })
 
-test('a mag 2-2-1 write into an empty layer sets the box in mag-1 voxels (§1.5 example)', async (t) => {
-  const { ds } = await newDataset(t, 'wk_dataset')
+formatTest('a mag 2-2-1 write into an empty layer sets the box in mag-1 voxels (§1.5 example)', async (t, format) => {
+  const { ds } = await newDataset(t, 'wk_dataset', [1, 1, 1], format)
   const layer = await ds.addLayer('color', 'color', { dtypePerLayer: 'uint24', numChannels: 3 })
   const mag = await layer.addMag('2-2-1', { blockLen: 8, fileLen: 16 })
   await mag.write(constant('uint8', [3, 5, 6, 7], 1), { offset: [1, 2, 3] })
@@ -133,8 +135,8 @@ test('a mag 2-2-1 write into an empty layer sets the box in mag-1 voxels (§1.5 
   t.deepEqual([...mag.size], [6, 8, 10])
 })
 
-test('test_write_multi_channel_uint8', async (t) => {
-  const { ds } = await newDataset(t, 'multichannel')
+formatTest('test_write_multi_channel_uint8', async (t, format) => {
+  const { ds } = await newDataset(t, 'multichannel', [1, 1, 1], format)
   const mag = await (await ds.addLayer('color', 'color', { numChannels: 3 })).addMag('1')
   // The reference's data wraps to all zeros for uint8; the port uses x, y and 100 per channel.
   const data = multiChannelData('uint8')
@@ -142,8 +144,8 @@ test('test_write_multi_channel_uint8', async (t) => {
   assertVoxels(t, await mag.read({ size: [250, 200, 10] }), data)
 })
 
-test('test_wk_write_multi_channel_uint16', async (t) => {
-  const { ds } = await newDataset(t, 'multichannel')
+formatTest('test_wk_write_multi_channel_uint16', async (t, format) => {
+  const { ds } = await newDataset(t, 'multichannel', [1, 1, 1], format)
   const layer = await ds.addLayer('color', 'color', { dtypePerLayer: 'uint48', numChannels: 3 })
   t.is(layer.dtypePerChannel, 'uint16')
   const mag = await layer.addMag('1')
@@ -152,32 +154,32 @@ test('test_wk_write_multi_channel_uint16', async (t) => {
   assertVoxels(t, await mag.read({ size: [250, 200, 10] }), data)
 })
 
-test('test_empty_read', async (t) => {
-  const { ds } = await newDataset(t, 'empty')
+formatTest('test_empty_read', async (t, format) => {
+  const { ds } = await newDataset(t, 'empty', [1, 1, 1], format)
   const mag = await (await ds.addLayer('color', 'color')).addMag('1')
   const e = await t.throwsAsync(mag.read({ offset: [0, 0, 0], size: [0, 0, 0] }))
   t.is(code(e), 'ERR_WK_INVALID_ARGUMENT')
 })
 
-test('test_read_padded_data', async (t) => {
-  const { ds } = await newDataset(t, 'padded')
+formatTest('test_read_padded_data', async (t, format) => {
+  const { ds } = await newDataset(t, 'padded', [1, 1, 1], format)
   const mag = await (await ds.addLayer('color', 'color', { numChannels: 3 })).addMag('1')
   // There is no data yet: the read is all zeros.
   const data = await mag.read({ size: [10, 10, 10] })
   assertVoxels(t, data, constant('uint8', [3, 10, 10, 10], 0))
 })
 
-test('test_num_channel_mismatch_assertion', async (t) => {
-  const { ds, path } = await newDataset(t, 'channel_mismatch')
+formatTest('test_num_channel_mismatch_assertion', async (t, format) => {
+  const { ds, path } = await newDataset(t, 'channel_mismatch', [1, 1, 1], format)
   const mag = await (await ds.addLayer('color', 'color', { numChannels: 1 })).addMag('1')
   const e = await t.throwsAsync(mag.write(randomVoxels('uint8', [3, 10, 10, 10], 16)))
   t.is(code(e), 'ERR_WK_INVALID_ARGUMENT')
-  t.false(existsSync(join(path, 'color', '1', 'z0')), 'nothing was written')
+  t.deepEqual(dataFiles(join(path, 'color', '1')), [], 'nothing was written')
   t.true(ds.getLayer('color').boundingBox.isEmpty())
 })
 
-test('test_view_write_without_open', async (t) => {
-  const { ds } = await newDataset(t, 'write_without_open')
+formatTest('test_view_write_without_open', async (t, format) => {
+  const { ds } = await newDataset(t, 'write_without_open', [1, 1, 1], format)
   const layer = await ds.addLayer('color', 'color')
   await layer.setBoundingBox(new BoundingBox([0, 0, 0], [64, 64, 64]))
   const mag = await layer.addMag('1')
@@ -187,8 +189,8 @@ test('test_view_write_without_open', async (t) => {
   assertVoxels(t, await view.read({ size: [32, 64, 16] }), writeData)
 })
 
-test('test_read_only_view', async (t) => {
-  const { ds } = await newDataset(t, 'read_only_view')
+formatTest('test_read_only_view', async (t, format) => {
+  const { ds } = await newDataset(t, 'read_only_view', [1, 1, 1], format)
   const mag = await (await ds.getOrAddLayer('color', 'color')).getOrAddMag('1')
   await mag.write(randomVoxels('uint8', [1, 10, 10, 10], 45), { offset: [10, 20, 30] })
   const vWrite = mag.getView()
@@ -203,27 +205,27 @@ test('test_read_only_view', async (t) => {
   assertVoxels(t, await mag.read({ offset: [10, 20, 30], size: [5, 6, 7] }), newData)
 })
 
-test('test_read_bbox', async (t) => {
-  const { ds } = await newDataset(t, 'read_bbox')
+formatTest('test_read_bbox', async (t, format) => {
+  const { ds } = await newDataset(t, 'read_bbox', [1, 1, 1], format)
   const mag = await (await ds.addLayer('color', 'color')).addMag('1')
   await mag.write(random3d('uint8', [50, 60, 70], 53), { offset: [10, 20, 30] })
   assertVoxels(t, await mag.read(), await mag.readBbox())
   assertVoxels(t, await mag.read({ offset: [20, 30, 40], size: [40, 50, 60] }), await mag.readBbox(new BoundingBox([20, 30, 40], [40, 50, 60])))
 })
 
-test('write refuses a typed array of the wrong type or length (contract)', async (t) => {
-  const { ds, path } = await newDataset(t, 'wrong_array')
+formatTest('write refuses a typed array of the wrong type or length (contract)', async (t, format) => {
+  const { ds, path } = await newDataset(t, 'wrong_array', [1, 1, 1], format)
   const mag = await (await ds.addLayer('color', 'color', { dtypePerChannel: 'uint16' })).addMag('1')
   t.is(code(await t.throwsAsync(mag.write({ data: new Uint8Array(8), shape: [2, 2, 2] }))), 'ERR_WK_INVALID_ARGUMENT')
   t.is(code(await t.throwsAsync(mag.write({ data: new Uint16Array(7), shape: [2, 2, 2] }))), 'ERR_WK_INVALID_ARGUMENT')
-  t.false(existsSync(join(path, 'color', '1', 'z0')))
+  t.deepEqual(dataFiles(join(path, 'color', '1')), [])
 })
 
 // ---------------------------------------------------------------------------------------------
 // getView
 
-test('test_get_view', async (t) => {
-  const { ds } = await newDataset(t, 'get_view')
+formatTest('test_get_view', async (t, format) => {
+  const { ds } = await newDataset(t, 'get_view', [1, 1, 1], format)
   const mag = await (await ds.addLayer('color', 'color')).addMag('1')
 
   // The bounding box is still empty, so the default view has size 0.
@@ -267,8 +269,8 @@ test('test_get_view', async (t) => {
   t.is(code(t.throws(() => mag.getView({ offset: mag.globalOffset, size: mag.size }))), 'ERR_WK_OUT_OF_BOUNDS')
 })
 
-test('View.read and write are bounded; MagView.read is not (§1.6)', async (t) => {
-  const { ds } = await newDataset(t, 'bounded')
+formatTest('View.read and write are bounded; MagView.read is not (§1.6)', async (t, format) => {
+  const { ds } = await newDataset(t, 'bounded', [1, 1, 1], format)
   const mag = await (await ds.addLayer('color', 'color')).addMag('1')
   await mag.write(random3d('uint8', [32, 32, 32], 3), { offset: [16, 16, 16] })
   const view = mag.getView()
@@ -291,11 +293,11 @@ async function chunkJob(view: View): Promise<void> {
 /** The reference's advanced_chunk_job for uint8: the chunk gets the sum of its offset (mod 256). */
 async function advancedChunkJob(view: View): Promise<void> {
   const value = (view.globalOffset[0] + view.globalOffset[1] + view.globalOffset[2]) % 256
-  await view.write(constant('uint8', [view.header.numChannels, ...view.size], value))
+  await view.write(constant('uint8', [view.info.numChannels, ...view.size], value))
 }
 
-test('test_chunking_wk', async (t) => {
-  const { ds } = await newDataset(t, 'chunking', [2, 2, 1])
+formatTest('test_chunking_wk', async (t, format) => {
+  const { ds } = await newDataset(t, 'chunking', [2, 2, 1], format)
   const mag = await (await ds.addLayer('color', 'color')).addMag('1', { fileLen: 8, blockLen: 8 })
   const original = randomBelow(205, [1, 50, 100, 150], 23)
   await mag.write(original, { offset: [70, 80, 90] })
@@ -313,8 +315,8 @@ test('test_chunking_wk', async (t) => {
   assertVoxels(t, await mag.getView().read(), plus(original, 50))
 })
 
-test('test_chunking_wk_advanced', async (t) => {
-  const { ds } = await newDataset(t, 'chunking_advanced', [1, 1, 2])
+formatTest('test_chunking_wk_advanced', async (t, format) => {
+  const { ds } = await newDataset(t, 'chunking_advanced', [1, 1, 2], format)
   const mag = await (await ds.addLayer('color', 'color', { dtypePerChannel: 'uint8', numChannels: 3 })).addMag('1')
   // The reference wrote (3, 256, 256, 256); data up to (160, 160, 64) is enough for the view.
   await mag.write(randomVoxels('uint8', [3, 160, 160, 64], 24))
@@ -341,8 +343,8 @@ test('test_chunking_wk_advanced', async (t) => {
   }
 })
 
-test('test_chunking_wk_wrong_chunk_size', async (t) => {
-  const { ds } = await newDataset(t, 'chunking_wrong_chunk_size', [1, 1, 2])
+formatTest('test_chunking_wk_wrong_chunk_size', async (t, format) => {
+  const { ds } = await newDataset(t, 'chunking_wrong_chunk_size', [1, 1, 2], format)
   const layer = await ds.addLayer('color', 'color', { dtypePerChannel: 'uint8', numChannels: 3 })
   const mag = await layer.addMag('1', { blockLen: 8, fileLen: 8 })
   // The reference wrote 3 × 256³ random voxels; the check needs only the 256³ box.
@@ -364,16 +366,16 @@ test('test_chunking_wk_wrong_chunk_size', async (t) => {
   t.is(calls, 0)
 })
 
-test('test_for_zipped_chunks', async (t) => {
+formatTest('test_for_zipped_chunks', async (t, format) => {
   const root = tempDir(t)
   // The reference used 256³; 128³ keeps the same chunking (64³ chunks, several per axis).
-  const ds = await Dataset.create(join(root, 'zipped'), { scale: [1, 1, 2] })
+  const ds = inFormat(await Dataset.create(join(root, 'zipped'), { scale: [1, 1, 2] }), format)
   const mag = await (await ds.addLayer('color', 'color', { dtypePerChannel: 'uint8', numChannels: 3 })).addMag('1')
   const source = randomVoxels('uint8', [3, 128, 128, 128], 43)
   await mag.write(source)
   const sourceView = mag.getView({ size: [128, 128, 128] })
 
-  const targetDs = await Dataset.create(join(root, 'zipped_target'), { scale: [1, 1, 2] })
+  const targetDs = inFormat(await Dataset.create(join(root, 'zipped_target'), { scale: [1, 1, 2] }), format)
   const targetLayer = await targetDs.addLayer('color', 'color', { dtypePerChannel: 'uint8', numChannels: 3 })
   const targetMag = await targetLayer.getOrAddMag('1', { blockLen: 8, fileLen: 4 })
   await targetLayer.setBoundingBox(new BoundingBox([0, 0, 0], [128, 128, 128]))
@@ -400,8 +402,8 @@ test('test_for_zipped_chunks', async (t) => {
   assertVoxels(t, await targetView.read(), plus(source, 50))
 })
 
-test('test_for_zipped_chunks_invalid_target_chunk_size_wk', async (t) => {
-  const { ds } = await newDataset(t, 'zipped_invalid')
+formatTest('test_for_zipped_chunks_invalid_target_chunk_size_wk', async (t, format) => {
+  const { ds } = await newDataset(t, 'zipped_invalid', [1, 1, 1], format)
   const layer1 = await ds.getOrAddLayer('color1', 'color')
   const sourceMagView = await layer1.getOrAddMag(1, { blockLen: 8, fileLen: 8 })
   const layer2 = await ds.getOrAddLayer('color2', 'color')
@@ -425,8 +427,8 @@ test('test_for_zipped_chunks_invalid_target_chunk_size_wk', async (t) => {
   t.is(calls, 0)
 })
 
-test('forZippedChunks refuses target chunks that are not whole target files and unequal ratios', async (t) => {
-  const { ds } = await newDataset(t, 'zipped_invalid_files')
+formatTest('forZippedChunks refuses target chunks that are not whole target files and unequal ratios', async (t, format) => {
+  const { ds } = await newDataset(t, 'zipped_invalid_files', [1, 1, 1], format)
   const source = await (await ds.addLayer('a', 'color')).addMag(1, { blockLen: 8, fileLen: 8 })
   const targetLayer = await ds.addLayer('b', 'color')
   const target = await targetLayer.addMag(1, { blockLen: 8, fileLen: 16 })
@@ -440,8 +442,8 @@ test('forZippedChunks refuses target chunks that are not whole target files and 
   t.is(code(e2), 'ERR_WK_INVALID_ARGUMENT')
 })
 
-test('forEachChunk rejects with the first error of a chunk job', async (t) => {
-  const { ds } = await newDataset(t, 'chunk_error')
+formatTest('forEachChunk rejects with the first error of a chunk job', async (t, format) => {
+  const { ds } = await newDataset(t, 'chunk_error', [1, 1, 1], format)
   const layer = await ds.addLayer('color', 'color')
   const mag = await layer.addMag('1')
   await layer.setBoundingBox(new BoundingBox([0, 0, 0], [128, 128, 128]))
@@ -460,8 +462,8 @@ test('forEachChunk rejects with the first error of a chunk job', async (t) => {
 // ---------------------------------------------------------------------------------------------
 // Files on disk
 
-test('test_bounding_box_on_disk', async (t) => {
-  const { ds } = await newDataset(t, 'bbox_on_disk', [2, 2, 1])
+formatTest('test_bounding_box_on_disk', async (t, format) => {
+  const { ds } = await newDataset(t, 'bbox_on_disk', [2, 2, 1], format)
   const mag = await (await ds.addLayer('color', 'color')).addMag('2-2-1', { blockLen: 8, fileLen: 8 })
   const writeData = random3d('uint8', [10, 20, 30], 46)
   for (const offset of [
@@ -492,16 +494,16 @@ test('a truncated data file reads as ERR_WK_CORRUPT (deliberate difference 7)', 
 // ---------------------------------------------------------------------------------------------
 // Compression (serial: these tests watch RuntimeWarnings)
 
-test.serial('test_writing_subset_of_compressed_data_multi_channel', async (t) => {
-  const { ds, path } = await newDataset(t, 'compressed_data_multi_channel')
+formatSerial('test_writing_subset_of_compressed_data_multi_channel', async (t, format) => {
+  const { ds, path } = await newDataset(t, 'compressed_data_multi_channel', [1, 1, 1], format)
   const mag = await (await ds.addLayer('color', 'color', { numChannels: 3 })).addMag('1', { blockLen: 8, fileLen: 8 })
   const oldData = randomVoxels('uint8', [3, 100, 120, 140], 33)
   await mag.write(oldData)
   await mag.compress()
-  t.is(mag.header.blockType, 'lz4hc')
+  t.not(mag.info.compression, 'none')
 
   const reopened = (await Dataset.open(path)).getLayer('color').getMag('1')
-  t.is(reopened.header.blockType, 'lz4hc')
+  t.is(reopened.info.compression, mag.info.compression)
   const newData = randomVoxels('uint8', [3, 10, 10, 10], 34)
   const warnings = captureWarnings()
   try {
@@ -518,8 +520,8 @@ test.serial('test_writing_subset_of_compressed_data_multi_channel', async (t) =>
   assertVoxels(t, await reopened.read({ size: [100, 120, 140] }), expected)
 })
 
-test.serial('test_writing_subset_of_compressed_data_single_channel', async (t) => {
-  const { ds, path } = await newDataset(t, 'compressed_data_single_channel')
+formatSerial('test_writing_subset_of_compressed_data_single_channel', async (t, format) => {
+  const { ds, path } = await newDataset(t, 'compressed_data_single_channel', [1, 1, 1], format)
   const mag = await (await ds.addLayer('color', 'color')).addMag('1', { blockLen: 8, fileLen: 8 })
   const oldData = random3d('uint8', [100, 120, 140], 34)
   await mag.write(oldData)
@@ -538,8 +540,8 @@ test.serial('test_writing_subset_of_compressed_data_single_channel', async (t) =
   assertVoxels(t, await reopened.read({ offset: [0, 0, 0], size: [60, 80, 100] }), slice(oldData, [0, 0, 0], [60, 80, 100]))
 })
 
-test.serial('test_writing_subset_of_compressed_data', async (t) => {
-  const { ds, path } = await newDataset(t, 'compressed_data')
+formatSerial('test_writing_subset_of_compressed_data', async (t, format) => {
+  const { ds, path } = await newDataset(t, 'compressed_data', [1, 1, 1], format)
   const mag = await (await ds.addLayer('color', 'color')).addMag('2', { blockLen: 8, fileLen: 8 })
   const oldData = random3d('uint8', [120, 140, 160], 35)
   await mag.write(oldData)
@@ -571,8 +573,8 @@ test.serial('test_writing_subset_of_compressed_data', async (t) => {
   }
 })
 
-test.serial('test_writing_subset_of_chunked_compressed_data', async (t) => {
-  const { ds, path } = await newDataset(t, 'chunked_compressed_data')
+formatSerial('test_writing_subset_of_chunked_compressed_data', async (t, format) => {
+  const { ds, path } = await newDataset(t, 'chunked_compressed_data', [1, 1, 1], format)
   const mag = await (await ds.addLayer('color', 'color')).addMag('1', { blockLen: 8, fileLen: 8 })
   const oldData = random3d('uint8', [100, 200, 300], 36)
   await mag.write(oldData)
@@ -623,15 +625,15 @@ fixtureSerial('test_compression', async (t) => {
   }
 })
 
-test.serial('compress({ targetPath }) writes the compressed mag elsewhere and leaves the source', async (t) => {
+formatSerial('compress({ targetPath }) writes the compressed mag elsewhere and leaves the source', async (t, format) => {
   const root = tempDir(t)
-  const ds = await Dataset.create(join(root, 'ds'), { scale: [1, 1, 1] })
-  const mag = await (await ds.addLayer('color', 'color')).addMag('1', { blockLen: 8, fileLen: 8 })
+  const ds = inFormat(await Dataset.create(join(root, 'ds'), { scale: [1, 1, 1] }), format)
+  const mag = await (await ds.addLayer('color', 'color')).addMag('1', { blockLen: 8, fileLen: 8, compress: false })
   const data = random3d('uint8', [70, 70, 70], 49)
   await mag.write(data)
   await mag.compress({ targetPath: join(root, 'compressed') })
-  t.is(mag.header.blockType, 'raw')
-  t.true(existsSync(join(root, 'compressed', 'color', '1', 'header.wkw')))
+  t.is(mag.info.compression, 'none')
+  t.true(readdirSync(join(root, 'compressed', 'color', '1')).some((f) => ['header.wkw', 'zarr.json', '.zarray'].includes(f)))
   t.false(existsSync(join(root, 'compressed', 'datasource-properties.json')))
   assertVoxels(t, await mag.read({ size: [70, 70, 70] }), data)
 })

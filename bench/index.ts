@@ -1,10 +1,11 @@
-// `npm run bench [-- wkw]`: benchmarks, never part of `npm test`.
+// `npm run bench [-- wkw|zarr|downsample]`: benchmarks, never part of `npm test`.
 import { availableParallelism } from 'node:os'
 import { benchDownsample } from './downsample'
 import { benchRoot } from './util'
 import { benchWkw } from './wkw'
+import { benchZarr } from './zarr'
 
-const suites: Record<string, () => Promise<void>> = { wkw: benchWkw, downsample: benchDownsample }
+const suites: Record<string, () => Promise<void>> = { wkw: benchWkw, zarr: benchZarr, downsample: benchDownsample }
 
 async function main(): Promise<void> {
   const chosen = process.argv.slice(2)

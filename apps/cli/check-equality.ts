@@ -1,8 +1,7 @@
 // `wk check-equality <a> <b>`: same layers, same mags and the same voxels (exit 0, "equal"), or
 // the first difference (exit 1).
 import type { Command } from 'commander'
-import { BoundingBox, type Dataset, type Layer, Mag, type MagView, type VoxelArray } from '../../index'
-import { bytesOf, dtypeSize } from '../../lib/storage/dtype'
+import { BoundingBox, type Dataset, type Layer, Mag, type MagView, type VoxelArray, dtypeSize } from '../../index'
 import { CliError, defineCommand, formatVec, jobsOption, openDataset, quietOption, runtime, say } from './common'
 import { collectString } from './options'
 import { withProgress } from './progress'
@@ -59,7 +58,7 @@ function region(a: Layer, b: Layer, mag: Mag): BoundingBox | undefined {
 
 /** The first element where two reads differ, or -1. */
 function firstDifference(x: VoxelArray, y: VoxelArray): number {
-  const [bx, by] = [bytesOf(x.data), bytesOf(y.data)]
+  const [bx, by] = [x, y].map((v) => Buffer.from(v.data.buffer, v.data.byteOffset, v.data.byteLength))
   if (Buffer.compare(bx, by) === 0) return -1
   for (let i = 0; i < x.data.length; i++) if (x.data[i] !== y.data[i] && !(Number.isNaN(x.data[i]) && Number.isNaN(y.data[i]))) return i
   // Only NaNs with other bit patterns differ: equal as values.
@@ -68,8 +67,8 @@ function firstDifference(x: VoxelArray, y: VoxelArray): number {
 
 async function compareMag(a: MagView, b: MagView, box: BoundingBox, opts: Options, label: string): Promise<void> {
   const chunks = [...box.chunk(CHUNK, CHUNK)]
-  const { numChannels } = a.header
-  const chunkBytes = 2 * numChannels * dtypeSize(a.header.voxelType) * CHUNK[0] * CHUNK[1] * CHUNK[2]
+  const { numChannels, voxelType } = a.info
+  const chunkBytes = 2 * numChannels * dtypeSize(voxelType) * CHUNK[0] * CHUNK[1] * CHUNK[2]
   const parallel = Math.max(1, Math.min(opts.jobs ?? 4, Math.floor(MEMORY_BUDGET / chunkBytes)))
   await withProgress(`check-equality ${label}`, 'chunks', opts, async (onProgress) => {
     onProgress({ done: 0, total: chunks.length })

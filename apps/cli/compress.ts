@@ -1,10 +1,9 @@
-// `wk compress <dataset> [target]`: LZ4HC-compresses mags in place, or into a new dataset.
+// `wk compress <dataset> [target]`: compresses mags in place (LZ4HC for WKW, zstd for Zarr), or
+// copies them compressed into a new dataset.
 import type { Command } from 'commander'
-import { cp, mkdir, stat } from 'node:fs/promises'
+import { cp, stat } from 'node:fs/promises'
 import { join } from 'node:path'
 import { type Dataset, Mag, type MagView } from '../../index'
-import { readText, writeFileAtomically } from '../../lib/storage/files'
-import { PROPERTIES_FILE_NAME, magEntries, parseProperties, removeMagEntry, serializeProperties } from '../../lib/model/properties'
 import { CliError, checkFreeTarget, defineCommand, jobsOption, openDataset, quietOption, runtime, say, writingInto } from './common'
 import { selectLayers } from './downsample'
 import { collectMag, collectString } from './options'
@@ -32,30 +31,12 @@ function selectMags(dataset: Dataset, opts: Options): MagView[] {
   return views
 }
 
-/**
- * The source's properties for a target that holds only `views`: other layers and mags are left
- * out, and mag paths point at `<layer>/<mag>`, where the compressed copies are.
- */
-async function targetProperties(dataset: Dataset, views: MagView[]): Promise<string> {
-  const file = join(dataset.path, PROPERTIES_FILE_NAME)
-  const json = parseProperties(await readText(file), file)
-  const kept = new Map<string, Mag[]>()
-  for (const view of views) kept.set(view.layer.name, [...(kept.get(view.layer.name) ?? []), view.mag])
-  json.dataLayers = json.dataLayers.filter((layer) => kept.has(layer.name))
-  for (const layer of json.dataLayers) {
-    const mags = kept.get(layer.name)!
-    for (const entry of magEntries(layer)) if (!mags.some((m) => m.equals(entry.mag))) removeMagEntry(layer, entry.mag)
-    for (const entry of layer.mags ?? []) entry.path = `./${layer.name}/${new Mag(entry.mag).toLayerName()}`
-  }
-  return serializeProperties(json)
-}
-
 async function isDirectory(path: string): Promise<boolean> {
   return (await stat(path).catch(() => undefined))?.isDirectory() === true
 }
 
 export function register(program: Command): void {
-  defineCommand(program, 'compress', 'Compress mags with LZ4HC, in place or into a new dataset')
+  defineCommand(program, 'compress', 'Compress mags (LZ4HC for WKW, zstd for Zarr), in place or into a new dataset')
     .argument('<dataset>', 'dataset directory')
     .argument('[target]', 'new dataset to write the compressed mags to (default: compress in place)')
     .option('-l, --layer <name>', 'layer to compress, repeatable (default: every layer)', collectString)
@@ -76,16 +57,23 @@ export function register(program: Command): void {
         return
       }
       const { existed } = await checkFreeTarget(target, 'The target')
-      const properties = await targetProperties(dataset, views)
+      const layers = [...new Set(views.map((v) => v.layer))]
       await writingInto(target, existed, async () => {
-        await mkdir(target, { recursive: true })
-        for (const view of views) await run(view, target)
+        await withProgress('compress', 'files', opts, (onProgress) =>
+          dataset.copyDataset(target, {
+            layers: layers.map((l) => l.name),
+            mags: opts.mag,
+            compress: true,
+            jobs: opts.jobs,
+            signal: runtime.signal,
+            onProgress,
+          }),
+        )
         // Mappings of segmentation layers belong to a usable copy too.
-        for (const layer of new Set(views.map((v) => v.layer))) {
+        for (const layer of layers) {
           const mappings = join(layer.path, 'mappings')
           if (await isDirectory(mappings)) await cp(mappings, join(target, layer.name, 'mappings'), { recursive: true, dereference: true })
         }
-        await writeFileAtomically(join(target, PROPERTIES_FILE_NAME), properties)
       })
       say(`compressed ${views.map((v) => `${v.layer.name}/${v.name}`).join(', ')} into "${target}" in ${((performance.now() - start) / 1000).toFixed(2)} s`)
     })

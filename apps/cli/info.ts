@@ -3,16 +3,17 @@ import type { Command } from 'commander'
 import type { Dirent } from 'node:fs'
 import { readdir, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { type Dataset, Mag, SegmentationLayer } from '../../index'
+import { type Dataset, Mag, type MagView, SegmentationLayer } from '../../index'
 import { defineCommand, formatBytes, formatVec, openDataset, say } from './common'
 
 export interface MagInfo {
   mag: string
   path: string
-  blockLen: number
-  fileLen: number
-  blockType: string
-  /** Data files (`*.wkw` besides `header.wkw`). */
+  dataFormat: string
+  chunkShape: number[]
+  shardShape: number[]
+  compression: string
+  /** Shard files (WKW data files, Zarr shards or chunks). */
   files: number
   /** Bytes allocated on disk (sparse raw files count only what they use). */
   sizeOnDisk: number
@@ -36,30 +37,29 @@ export interface DatasetInfo {
   layers: LayerInfo[]
 }
 
-/** Allocated bytes and data files below `dir` (symlinks followed). */
-async function usage(dir: string): Promise<{ bytes: number; files: number }> {
+/** Allocated bytes below `dir` (symlinks followed). */
+async function usage(dir: string): Promise<number> {
   let bytes = 0
-  let files = 0
   let entries: Dirent[]
   try {
     entries = await readdir(dir, { withFileTypes: true })
   } catch {
-    return { bytes, files }
+    return bytes
   }
   for (const entry of entries) {
     const path = join(dir, entry.name)
     const info = await stat(path).catch(() => undefined)
     if (!info) continue
-    if (info.isDirectory()) {
-      const sub = await usage(path)
-      bytes += sub.bytes
-      files += sub.files
-    } else {
-      bytes += info.blocks * 512
-      if (entry.name.endsWith('.wkw') && entry.name !== 'header.wkw') files++
-    }
+    bytes += info.isDirectory() ? await usage(path) : info.blocks * 512
   }
-  return { bytes, files }
+  return bytes
+}
+
+/** The shard files of a mag. */
+async function countShards(view: MagView): Promise<number> {
+  let files = 0
+  for await (const _ of view.getBoundingBoxesOnDisk()) files++
+  return files
 }
 
 export async function datasetInfo(dataset: Dataset): Promise<DatasetInfo> {
@@ -68,9 +68,17 @@ export async function datasetInfo(dataset: Dataset): Promise<DatasetInfo> {
     const mags: MagInfo[] = []
     const views = [...layer.mags.values()].sort((a, b) => Mag.compare(a.mag, b.mag))
     for (const view of views) {
-      const { bytes, files } = await usage(view.path)
-      const { blockLen, fileLen, blockType } = view.header
-      mags.push({ mag: view.name, path: view.path, blockLen, fileLen, blockType, files, sizeOnDisk: bytes })
+      const { dataFormat, chunkShape, shardShape, compression } = view.info
+      mags.push({
+        mag: view.name,
+        path: view.path,
+        dataFormat,
+        chunkShape: [...chunkShape],
+        shardShape: [...shardShape],
+        compression,
+        files: await countShards(view),
+        sizeOnDisk: await usage(view.path),
+      })
     }
     const box = layer.boundingBox
     layers.push({
@@ -108,9 +116,10 @@ export function formatInfo(info: DatasetInfo): string[] {
     }
     const total = layer.mags.reduce((n, m) => n + m.sizeOnDisk, 0)
     lines.push(`  mags:         ${layer.mags.length} (${formatBytes(total)} on disk)`)
-    const rows = [['mag', 'block len', 'file len', 'block type', 'files', 'size on disk']]
+    const rows = [['mag', 'format', 'chunk', 'shard', 'compression', 'files', 'size on disk']]
+    const shape = (v: number[]) => (v.every((c) => c === v[0]) ? `${v[0]}³` : v.join('×'))
     for (const m of layer.mags) {
-      rows.push([m.mag, String(m.blockLen), String(m.fileLen), m.blockType, String(m.files), formatBytes(m.sizeOnDisk)])
+      rows.push([m.mag, m.dataFormat, shape(m.chunkShape), shape(m.shardShape), m.compression, String(m.files), formatBytes(m.sizeOnDisk)])
     }
     lines.push(...table(rows).map((r) => `    ${r}`))
   }

@@ -9,13 +9,14 @@ import { register as registerCheckEquality } from './check-equality'
 import { CliError, UsageError, oneLine, runtime } from './common'
 import { register as registerCompress } from './compress'
 import { register as registerConvert } from './convert'
+import { register as registerCopyDataset } from './copy-dataset'
 import { register as registerDemo } from './demo'
 import { register as registerDownsample } from './downsample'
 import { register as registerExportTiff } from './export-tiff'
 import { register as registerInfo } from './info'
 import { register as registerUpsample } from './upsample'
 
-/** The version of the package this file belongs to (from lib/cli or dist/lib/cli). */
+/** The version of the package this file belongs to (from apps/cli or dist/apps/cli). */
 function packageVersion(): string {
   for (let dir = __dirname; ; dir = dirname(dir)) {
     const file = join(dir, 'package.json')
@@ -33,7 +34,7 @@ function packageVersion(): string {
 
 export function buildProgram(): Command {
   const program = new Command('wk')
-    .description('Create, inspect, convert, compress and downsample WEBKNOSSOS (WKW) datasets')
+    .description('Create, inspect, convert, compress and downsample WEBKNOSSOS datasets (WKW, Zarr v3, Zarr v2)')
     .version(packageVersion(), '-V, --version', 'print the version')
     .exitOverride()
     .configureOutput({ outputError: (str, write) => write(`wk: ${oneLine(str.replace(/^error: /, ''))}\n`) })
@@ -42,6 +43,7 @@ export function buildProgram(): Command {
   registerUpsample(program)
   registerCompress(program)
   registerConvert(program)
+  registerCopyDataset(program)
   registerExportTiff(program)
   registerCheckEquality(program)
   registerDemo(program)

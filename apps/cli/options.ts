@@ -83,3 +83,13 @@ export function parseName(value: string): string {
   }
   return value
 }
+
+/** A shape: "32" (a cube) or "x,y,z", positive integers. */
+export function parseShape(value: string): [number, number, number] {
+  const text = value.trim()
+  if (!text.includes(',')) {
+    const n = parsePositiveInt(text)
+    return [n, n, n]
+  }
+  return parseIntVec3(text, 1)
+}

@@ -1,6 +1,7 @@
 import { readdir, realpath, stat } from 'node:fs/promises'
 import { basename, dirname, join, relative, resolve } from 'node:path'
 import { WebknossosError, invalidArgument } from '../errors'
+import { type MagLike, toMag } from '../geometry/mag'
 import { type Vec3, formatVec3, vecEquals } from '../geometry/vec3'
 import { type LongOp, checkLongOp } from '../native/long-op'
 import { withDirectoryLock } from '../storage/directory-lock'
@@ -41,6 +42,10 @@ export interface AddLayerOptions {
 
 export interface CopyDatasetOptions extends LongOp {
   scale?: Vec3
+  /** The layers to copy (default: all). */
+  layers?: string[]
+  /** The mags to copy of each copied layer, which must have them (default: all). */
+  mags?: MagLike[]
   /** The format of every layer of the copy; by default each keeps its own. */
   dataFormat?: DataFormat
   chunkShape?: Vec3 | number
@@ -290,9 +295,13 @@ export class Dataset {
   async copyDataset(newPath: string, opts: CopyDatasetOptions = {}): Promise<Dataset> {
     checkLongOp(opts)
     const dataFormat = opts.dataFormat === undefined ? undefined : checkDataFormat(opts.dataFormat)
+    const layers = (opts.layers ?? [...this.#layers.keys()]).map((name) => this.getLayer(name))
+    const wanted = opts.mags?.map((m) => toMag(m).toLayerName())
+    // Every layer copied must have every mag asked for: checked before anything is written.
+    for (const layer of layers) for (const name of wanted ?? []) layer.getMag(name)
     const target = await Dataset.create(newPath, { scale: opts.scale ?? this.scale })
     const steps: { layer: Layer; mag: string; options: AddMagOptions }[] = []
-    for (const layer of this.#layers.values()) {
+    for (const layer of layers) {
       const format = dataFormat ?? layer.dataFormat
       const fresh = newLayerJson(target.#json, layer.name, layer.category, layer.properties.elementClass, layer.numChannels, format)
       // Every key of the source layer is kept but its mags, which the copies register anew.
@@ -306,6 +315,7 @@ export class Dataset {
         disk.dataLayers.push(json)
       })
       for (const source of layer.mags.values()) {
+        if (wanted && !wanted.includes(source.name)) continue
         const sameFormat = format === source.info.dataFormat
         steps.push({
           layer,
