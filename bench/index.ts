@@ -7,6 +7,13 @@ import { benchZarr } from './zarr'
 
 const suites: Record<string, () => Promise<void>> = { wkw: benchWkw, zarr: benchZarr, downsample: benchDownsample }
 
+// The benches write slabs smaller than a shard on purpose, as pipelines do; the warning that
+// such writes read and rewrite the shard would repeat for every slab.
+process.removeAllListeners('warning')
+process.on('warning', (warning) => {
+  if (warning.name !== 'RuntimeWarning') console.warn(warning)
+})
+
 async function main(): Promise<void> {
   const chosen = process.argv.slice(2)
   console.log(`# ${availableParallelism()} cores, Node ${process.version}, data in ${benchRoot}`)

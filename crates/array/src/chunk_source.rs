@@ -1,5 +1,6 @@
 //! What fills the chunks of a shard that is written whole.
 
+use bytes::Bytes;
 use voxel::{BoundingBox, Result};
 
 /// What a source made of one chunk.
@@ -9,7 +10,7 @@ pub enum Chunk {
     /// The chunk is all zeros (the fill value).
     Zero,
     /// The chunk's bytes as stored, already in the target's encoding.
-    Stored(Vec<u8>),
+    Stored(Bytes),
 }
 
 /// The voxels of the chunks of a shard, produced in batches: `prepare` sees the boxes of a batch

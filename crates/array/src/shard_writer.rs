@@ -4,6 +4,7 @@
 
 use crate::chunk_source::{Chunk, ChunkSource};
 use crate::format::{Framing, ShardFormat, ZeroChunks};
+use bytes::Bytes;
 use rayon::prelude::*;
 use std::ops::Range;
 use storage::{NewFile, Store};
@@ -14,6 +15,10 @@ use voxel::{BoundingBox, Control, Result};
 const FLUSH_BYTES: usize = 8 << 20;
 /// Raw bytes of the chunks produced and encoded in parallel between two appends.
 const BATCH_BYTES: usize = 16 << 20;
+/// Chunks per batch at least: every batch costs a round of waking the pool's threads, which for
+/// shards of small chunks (most of them stored, in a rewrite) outweighed the work itself.
+const MIN_BATCH_CHUNKS: usize = 512;
+const MAX_BATCH_BYTES: usize = 64 << 20;
 
 /// The box (array voxels) of the chunk in `slot` of the shard whose first voxel is `origin`.
 pub fn chunk_box<F: ShardFormat>(format: &F, origin: [u64; 3], slot: u64) -> BoundingBox {
@@ -35,7 +40,8 @@ pub fn write_shard<F: ShardFormat>(
     let key = format.shard_key(shard);
     let n = info.chunks_in_shard();
     let chunk_bytes = info.chunk_bytes();
-    let batch = (BATCH_BYTES / chunk_bytes).max(rayon::current_num_threads() * 2) as u64;
+    let floor = MIN_BATCH_CHUNKS.min(MAX_BATCH_BYTES / chunk_bytes);
+    let batch = (BATCH_BYTES / chunk_bytes).max(floor).max(rayon::current_num_threads() * 2) as u64;
     let batches = (0..n).step_by(batch as usize).map(|start| start..(start + batch).min(n));
     let boxes = |range: Range<u64>| range.map(|slot| chunk_box(format, origin, slot)).collect::<Vec<_>>();
     match format.framing() {
@@ -81,7 +87,7 @@ pub fn write_shard<F: ShardFormat>(
                 Ok::<_, voxel::Error>(match source.produce(&chunks[0], buffer)? {
                     Chunk::Filled if buffer.iter().any(|&b| b != 0) => Some(encode(format, buffer, control)?),
                     Chunk::Filled | Chunk::Zero => None,
-                    Chunk::Stored(bytes) => Some(bytes),
+                    Chunk::Stored(bytes) => Some(bytes.into()),
                 })
             })?;
             control.timings.time(&control.timings.write, || match stored {
@@ -111,10 +117,10 @@ fn write_appended<F: ShardFormat>(
 ) -> Result<()> {
     let chunk_bytes = format.info().chunk_bytes();
     let zero = match zero_chunks {
-        ZeroChunks::Stored => Some(encode(format, &vec![0u8; chunk_bytes], control)?),
+        ZeroChunks::Stored => Some(Bytes::from(encode(format, &vec![0u8; chunk_bytes], control)?)),
         ZeroChunks::Omitted => None,
     };
-    let mut produce_batch = |range: Range<u64>| -> Result<Vec<Option<Vec<u8>>>> {
+    let mut produce_batch = |range: Range<u64>| -> Result<Vec<Option<Bytes>>> {
         control.checkpoint()?;
         let chunks = boxes(range);
         source.prepare(&chunks)?;
@@ -124,7 +130,7 @@ fn write_appended<F: ShardFormat>(
             .map(|chunk| {
                 with_buffer(&PRODUCED, chunk_bytes, |buffer| match source.produce(&chunk, buffer)? {
                     Chunk::Filled if zero.is_none() && buffer.iter().all(|&b| b == 0) => Ok(None),
-                    Chunk::Filled => encode(format, buffer, control).map(Some),
+                    Chunk::Filled => encode(format, buffer, control).map(|bytes| Some(bytes.into())),
                     Chunk::Zero => Ok(zero.clone()),
                     Chunk::Stored(bytes) => Ok(Some(bytes)),
                 })
@@ -172,7 +178,7 @@ struct Appender<'a> {
 }
 
 impl Appender<'_> {
-    fn append_all(&mut self, chunks: &[Option<Vec<u8>>]) -> Result<()> {
+    fn append_all(&mut self, chunks: &[Option<Bytes>]) -> Result<()> {
         for chunk in chunks {
             match chunk {
                 None => self.spans.push(None),

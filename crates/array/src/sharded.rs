@@ -7,6 +7,7 @@ use crate::chunked::ChunkedArray;
 use crate::format::{Framing, ShardFormat, ShardLayout, Spans};
 use crate::info::ArrayInfo;
 use crate::shard_writer::{chunk_box, write_shard};
+use bytes::Bytes;
 use rayon::prelude::*;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, RwLock};
@@ -171,15 +172,24 @@ impl<F: ShardFormat> ShardedArray<F> {
         Ok(true)
     }
 
-    /// The stored bytes of the chunk in `slot` of `open`.
-    fn stored_chunk(&self, open: &OpenShard<F::Encoding>, slot: u64) -> Result<Option<Vec<u8>>> {
+    /// The stored bytes of the chunk in `slot` of `open`, from `prefetched` when it holds them.
+    fn stored_chunk(
+        &self,
+        format: &F,
+        open: &OpenShard<F::Encoding>,
+        slot: u64,
+        prefetched: &Prefetched,
+    ) -> Result<Option<Bytes>> {
         let Some((start, end)) = open.layout.span(slot) else { return Ok(None) };
-        if end > open.file.len() || end - start > stored_bound(self.format()?.info().chunk_bytes()) {
+        if end > open.file.len() || end - start > stored_bound(format.info().chunk_bytes()) {
             return Err(Error::corrupt(&open.location, format!("Chunk {slot} ending at byte {end} is invalid")));
+        }
+        if let Some(bytes) = prefetched.get(start, end) {
+            return Ok(Some(bytes));
         }
         let mut bytes = vec![0u8; (end - start) as usize];
         open.file.read_at(&mut bytes, start)?;
-        Ok(Some(bytes))
+        Ok(Some(bytes.into()))
     }
 
     /// Copies `part` of the shard at `origin` into `out` (covering `out_box`).
@@ -308,7 +318,8 @@ impl<F: ShardFormat> ShardedArray<F> {
                 return Ok(());
             }
         }
-        let mut source = Overlay { array: self, format, old: old.as_deref(), part: *part, data };
+        let mut source =
+            Overlay { array: self, format, old: old.as_deref(), part: *part, data, prefetched: Prefetched::default() };
         let result = write_shard(format, &*self.store, shard, &mut source, &Control::default());
         self.forget(shard);
         result
@@ -352,6 +363,47 @@ impl Data<'_> {
     }
 }
 
+/// The slot in its shard of the chunk `chunk` (a box in the array's voxels).
+fn slot_of<F: ShardFormat>(format: &F, chunk: &BoundingBox) -> u64 {
+    let shard_shape = format.info().shard_shape;
+    format.slot([0, 1, 2].map(|i| (chunk.min[i] % shard_shape[i]) / chunk.size[i]))
+}
+
+/// The stored bytes of a batch of chunks, read in one call: chunks a shard writer appended in
+/// slot order lie back to back, and one read of them is far cheaper than a read per chunk.
+#[derive(Default)]
+struct Prefetched {
+    start: u64,
+    bytes: Bytes,
+}
+
+/// Gaps between the chunks of a batch beyond this share of the bytes read make a prefetch wasteful.
+const MAX_PREFETCH_WASTE: u64 = 1 << 20;
+
+impl Prefetched {
+    fn read<E>(open: &OpenShard<E>, slots: impl Iterator<Item = u64>) -> Result<Prefetched> {
+        let spans: Vec<(u64, u64)> = slots.filter_map(|slot| open.layout.span(slot)).collect();
+        let (Some(start), Some(end)) = (spans.iter().map(|s| s.0).min(), spans.iter().map(|s| s.1).max()) else {
+            return Ok(Prefetched::default());
+        };
+        let used: u64 = spans.iter().map(|(a, b)| b.saturating_sub(*a)).sum();
+        // Out-of-order or corrupt spans fall back to reads per chunk, which check each one.
+        if end > open.file.len() || end - start > used + MAX_PREFETCH_WASTE {
+            return Ok(Prefetched::default());
+        }
+        let mut bytes = vec![0u8; (end - start) as usize];
+        open.file.read_at(&mut bytes, start)?;
+        Ok(Prefetched { start, bytes: bytes.into() })
+    }
+
+    /// The bytes from `start` to `end` of the file, sharing the prefetched buffer.
+    fn get(&self, start: u64, end: u64) -> Option<Bytes> {
+        let from = start.checked_sub(self.start)? as usize;
+        let to = from + (end - start) as usize;
+        (to <= self.bytes.len()).then(|| self.bytes.slice(from..to))
+    }
+}
+
 /// A shard's chunks after a write of `part` of `data`: the written voxels over what the shard
 /// held. Chunks the write does not touch keep their stored bytes when the encoding is the same.
 struct Overlay<'a, F: ShardFormat> {
@@ -360,9 +412,18 @@ struct Overlay<'a, F: ShardFormat> {
     old: Option<&'a OpenShard<F::Encoding>>,
     part: BoundingBox,
     data: Data<'a>,
+    prefetched: Prefetched,
 }
 
 impl<F: ShardFormat> ChunkSource for Overlay<'_, F> {
+    fn prepare(&mut self, chunks: &[BoundingBox]) -> Result<()> {
+        if let Some(old) = self.old.filter(|old| old.layout.encoding == self.format.encoding()) {
+            let kept = chunks.iter().filter(|chunk| chunk.intersect(&self.part).is_none());
+            self.prefetched = Prefetched::read(old, kept.map(|chunk| slot_of(self.format, chunk)))?;
+        }
+        Ok(())
+    }
+
     fn produce(&self, chunk: &BoundingBox, buffer: &mut [u8]) -> Result<Chunk> {
         let voxel_size = self.format.info().voxel_size();
         let overlap = chunk.intersect(&self.part);
@@ -370,12 +431,11 @@ impl<F: ShardFormat> ChunkSource for Overlay<'_, F> {
             self.data.copy_into(buffer, chunk, chunk, voxel_size);
             return Ok(Chunk::Filled);
         }
-        let shard_shape = self.format.info().shard_shape;
-        let local = [0, 1, 2].map(|i| (chunk.min[i] % shard_shape[i]) / chunk.size[i]);
-        let slot = self.format.slot(local);
+        let slot = slot_of(self.format, chunk);
         let stored = match self.old {
             Some(old) if overlap.is_none() && old.layout.encoding == self.format.encoding() => {
-                return Ok(self.array.stored_chunk(old, slot)?.map_or(Chunk::Zero, Chunk::Stored));
+                let stored = self.array.stored_chunk(self.format, old, slot, &self.prefetched)?;
+                return Ok(stored.map_or(Chunk::Zero, Chunk::Stored));
             }
             Some(old) => self.array.read_chunk(self.format, old, slot, buffer)?,
             None => false,
@@ -400,14 +460,28 @@ struct Recode<'a, F: ShardFormat> {
     format: &'a F,
     target: F::Encoding,
     old: &'a OpenShard<F::Encoding>,
+    prefetched: Prefetched,
+}
+
+impl<F: ShardFormat> Recode<'_, F> {
+    fn keeps_stored_bytes(&self) -> bool {
+        self.old.layout.encoding == self.target && !self.format.is_unencoded(self.target)
+    }
 }
 
 impl<F: ShardFormat> ChunkSource for Recode<'_, F> {
+    fn prepare(&mut self, chunks: &[BoundingBox]) -> Result<()> {
+        if self.keeps_stored_bytes() {
+            self.prefetched = Prefetched::read(self.old, chunks.iter().map(|chunk| slot_of(self.format, chunk)))?;
+        }
+        Ok(())
+    }
+
     fn produce(&self, chunk: &BoundingBox, buffer: &mut [u8]) -> Result<Chunk> {
-        let shard_shape = self.format.info().shard_shape;
-        let slot = self.format.slot([0, 1, 2].map(|i| (chunk.min[i] % shard_shape[i]) / chunk.size[i]));
-        if self.old.layout.encoding == self.target && !self.format.is_unencoded(self.target) {
-            return Ok(self.array.stored_chunk(self.old, slot)?.map_or(Chunk::Zero, Chunk::Stored));
+        let slot = slot_of(self.format, chunk);
+        if self.keeps_stored_bytes() {
+            let stored = self.array.stored_chunk(self.format, self.old, slot, &self.prefetched)?;
+            return Ok(stored.map_or(Chunk::Zero, Chunk::Stored));
         }
         Ok(if self.array.read_chunk(self.format, self.old, slot, buffer)? { Chunk::Filled } else { Chunk::Zero })
     }
@@ -533,7 +607,13 @@ impl<F: ShardFormat> ChunkedArray for ShardedArray<F> {
         shards.into_par_iter().try_for_each(|shard| {
             control.checkpoint()?;
             if let Some(old) = self.shard(&format, shard)? {
-                let mut source = Recode { array: self, format: &*format, target: target.encoding(), old: &old };
+                let mut source = Recode {
+                    array: self,
+                    format: &*format,
+                    target: target.encoding(),
+                    old: &old,
+                    prefetched: Prefetched::default(),
+                };
                 write_shard(&target, &*self.store, shard, &mut source, control)?;
                 self.forget(shard);
             }

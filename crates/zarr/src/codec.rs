@@ -4,10 +4,105 @@
 use crate::axes::{Axes, C, X, Y};
 use array::Compression;
 use std::borrow::Cow;
+use std::cell::RefCell;
 use std::sync::Arc;
+use voxel::scratch::{with_buffer, COMPRESSED};
 use voxel::{Error, Result};
 use zarrs::array::{BytesRepresentation, BytesToBytesCodecTraits, Codec, CodecOptions};
 use zarrs::metadata::v3::MetadataV3;
+use zarrs::plugin::ExtensionName;
+
+/// One bytes-to-bytes codec: zstd ours (see the crate's Cargo.toml), any other from `zarrs`.
+enum Compressor {
+    Zstd { level: i32, checksum: bool },
+    Other(Arc<dyn BytesToBytesCodecTraits>),
+}
+
+thread_local! {
+    static ZSTD_COMPRESSOR: RefCell<Option<zstd::bulk::Compressor<'static>>> = const { RefCell::new(None) };
+    static ZSTD_DECOMPRESSOR: RefCell<Option<zstd::bulk::Decompressor<'static>>> = const { RefCell::new(None) };
+}
+
+fn zstd_compress(data: &[u8], level: i32, checksum: bool) -> std::io::Result<Vec<u8>> {
+    ZSTD_COMPRESSOR.with_borrow_mut(|slot| {
+        let compressor = match slot {
+            Some(c) => c,
+            None => slot.insert(zstd::bulk::Compressor::new(level)?),
+        };
+        compressor.set_compression_level(level)?;
+        compressor.include_checksum(checksum)?;
+        with_buffer(&COMPRESSED, zstd::zstd_safe::compress_bound(data.len()), |out| {
+            let n = compressor.compress_to_buffer(data, out)?;
+            Ok(out[..n].to_vec())
+        })
+    })
+}
+
+/// Decompresses one zstd frame into `out`, which it must fill exactly.
+fn zstd_decompress_into(stored: &[u8], out: &mut [u8]) -> std::result::Result<(), String> {
+    ZSTD_DECOMPRESSOR.with_borrow_mut(|slot| {
+        let decompressor = match slot {
+            Some(d) => d,
+            None => slot.insert(zstd::bulk::Decompressor::new().map_err(|e| e.to_string())?),
+        };
+        let n = decompressor.decompress_to_buffer(stored, out).map_err(|e| e.to_string())?;
+        if n == out.len() {
+            Ok(())
+        } else {
+            Err(format!("the frame holds {n} bytes, not {}", out.len()))
+        }
+    })
+}
+
+impl Compressor {
+    fn from_metadata(m: &MetadataV3, unsupported: impl Fn(String) -> Error) -> Result<Self> {
+        if m.name() == "zstd" {
+            let config = m.configuration();
+            let level = config.and_then(|c| c.get("level")).and_then(|l| l.as_i64()).unwrap_or(3) as i32;
+            let checksum = config.and_then(|c| c.get("checksum")).and_then(|c| c.as_bool()).unwrap_or(false);
+            return Ok(Compressor::Zstd { level, checksum });
+        }
+        match Codec::from_metadata(m) {
+            Ok(Codec::BytesToBytes(codec)) => Ok(Compressor::Other(codec)),
+            _ => Err(unsupported(format!("The codec \"{}\"", m.name()))),
+        }
+    }
+
+    fn name(&self) -> String {
+        match self {
+            Compressor::Zstd { .. } => "zstd".into(),
+            Compressor::Other(codec) => codec.name_v3().map(|n| n.to_string()).unwrap_or_else(|| "?".into()),
+        }
+    }
+
+    fn encode<'a>(&self, bytes: Cow<'a, [u8]>) -> std::result::Result<Cow<'a, [u8]>, String> {
+        match self {
+            Compressor::Zstd { level, checksum } => {
+                zstd_compress(&bytes, *level, *checksum).map(Cow::Owned).map_err(|e| e.to_string())
+            }
+            Compressor::Other(codec) => codec.encode(bytes, &options()).map_err(|e| e.to_string()),
+        }
+    }
+
+    /// Decodes `bytes`, whose decoded length is `len` when known.
+    fn decode<'a>(&self, bytes: Cow<'a, [u8]>, len: Option<usize>) -> std::result::Result<Cow<'a, [u8]>, String> {
+        match (self, len) {
+            (Compressor::Zstd { .. }, Some(len)) => {
+                let mut out = vec![0u8; len];
+                zstd_decompress_into(&bytes, &mut out)?;
+                Ok(Cow::Owned(out))
+            }
+            (Compressor::Zstd { .. }, None) => {
+                zstd::stream::decode_all(&*bytes).map(Cow::Owned).map_err(|e| e.to_string())
+            }
+            (Compressor::Other(codec), _) => {
+                let representation =
+                    len.map_or(BytesRepresentation::UnboundedSize, |n| BytesRepresentation::FixedSize(n as u64));
+                codec.decode(bytes, &representation, &options()).map_err(|e| e.to_string())
+            }
+        }
+    }
+}
 
 pub struct ChunkCodec {
     /// Extents of a chunk along the engine's axes (c, x, y, z).
@@ -18,7 +113,7 @@ pub struct ChunkCodec {
     /// Whether the stored bytes are the engine's order (c fastest, then x, y, z).
     natural: bool,
     big_endian: bool,
-    compressors: Vec<Arc<dyn BytesToBytesCodecTraits>>,
+    compressors: Vec<Compressor>,
     compression: Compression,
 }
 
@@ -71,13 +166,8 @@ impl ChunkCodec {
         };
         let endian = bytes.configuration().and_then(|c| c.get("endian")).and_then(|e| e.as_str());
         let big_endian = endian == Some("big") && element > 1;
-        let compressors = compressors
-            .iter()
-            .map(|m| match Codec::from_metadata(m) {
-                Ok(Codec::BytesToBytes(codec)) => Ok(codec),
-                _ => Err(unsupported(format!("The codec \"{}\"", m.name()))),
-            })
-            .collect::<Result<Vec<_>>>()?;
+        let compressors =
+            compressors.iter().map(|m| Compressor::from_metadata(m, unsupported)).collect::<Result<Vec<_>>>()?;
         let compression = compressors_compression(codecs);
         let mut strides = [0usize; 4];
         let mut step = 1;
@@ -108,21 +198,18 @@ impl ChunkCodec {
 
     /// Decodes one stored chunk into `out` (a chunk in the engine's voxel order).
     pub fn decode(&self, stored: &[u8], out: &mut [u8], location: &str) -> Result<()> {
+        let failed = |codec: &Compressor, e: String| {
+            Error::corrupt(location, format!("Chunk fails its codec {}: {e}", codec.name()))
+        };
+        // The common case (one zstd frame of the voxels in the engine's order) decodes in place.
+        if let ([codec @ Compressor::Zstd { .. }], true, false) =
+            (self.compressors.as_slice(), self.natural, self.big_endian)
+        {
+            return zstd_decompress_into(stored, out).map_err(|e| failed(codec, e));
+        }
         let mut bytes = Cow::Borrowed(stored);
         for (i, codec) in self.compressors.iter().enumerate().rev() {
-            let representation = if i == 0 {
-                BytesRepresentation::FixedSize(self.chunk_bytes() as u64)
-            } else {
-                BytesRepresentation::UnboundedSize
-            };
-            bytes = Cow::Owned(
-                codec
-                    .decode(bytes, &representation, &options())
-                    .map_err(|e| {
-                        Error::corrupt(location, format!("Chunk fails its codec {}: {e}", codec_name(&**codec)))
-                    })?
-                    .into_owned(),
-            );
+            bytes = codec.decode(bytes, (i == 0).then(|| self.chunk_bytes())).map_err(|e| failed(codec, e))?;
         }
         if bytes.len() != out.len() {
             return Err(Error::corrupt(
@@ -157,12 +244,7 @@ impl ChunkCodec {
             bytes = Cow::Owned(stored);
         }
         for codec in &self.compressors {
-            bytes = Cow::Owned(
-                codec
-                    .encode(bytes, &options())
-                    .map_err(|e| Error::invalid(format!("Codec {} failed: {e}", codec_name(&**codec))))?
-                    .into_owned(),
-            );
+            bytes = codec.encode(bytes).map_err(|e| Error::invalid(format!("Codec {} failed: {e}", codec.name())))?;
         }
         Ok(bytes.into_owned())
     }
@@ -195,10 +277,6 @@ fn swap_bytes(bytes: &mut [u8], element: usize) {
     for value in bytes.chunks_exact_mut(element) {
         value.reverse();
     }
-}
-
-fn codec_name(codec: &dyn BytesToBytesCodecTraits) -> String {
-    codec.name_v3().map(|n| n.to_string()).unwrap_or_else(|| "?".into())
 }
 
 /// The compression a list of codecs stands for: its first compressor.
