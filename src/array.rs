@@ -3,6 +3,7 @@
 
 use crate::control::{AbortFlag, JobControl, ProgressCallback};
 use crate::formats;
+use crate::lock::HeldLock;
 use crate::task::{spawn, Work};
 use array::{ArrayInfo as CoreInfo, ChunkedArray, Compression, DataFormat};
 use napi::bindgen_prelude::{AsyncTask, Uint8Array};
@@ -154,35 +155,20 @@ impl NativeArray {
         spawn(move || Ok(array.shards()?.into_iter().map(|c| c.iter().map(|&v| v as f64).collect()).collect()))
     }
 
-    /// Re-encodes every shard in place with `compression`, under the lock of the whole array.
-    #[napi(ts_return_type = "Promise<ArrayInfo>")]
-    pub fn recompress(
-        &self,
-        compression: String,
-        jobs: Option<u32>,
-        #[napi(ts_arg_type = "((done: number, total: number) => void) | undefined | null")] on_progress: Option<
-            ProgressCallback,
-        >,
-        abort: Option<&AbortFlag>,
-    ) -> AsyncTask<Work<ArrayInfo>> {
+    /// Locks the whole array against every other writer until the lock is released.
+    #[napi(ts_return_type = "Promise<HeldLock>")]
+    pub fn lock_all(&self) -> AsyncTask<Work<HeldLock>> {
         let array = self.inner();
-        let control = JobControl::new(abort, on_progress, jobs);
-        spawn(move || {
-            let info = array.info()?;
-            let spec = ArraySpec {
-                data_format: info.data_format.name().into(),
-                voxel_type: info.voxel_type.name().into(),
-                num_channels: info.num_channels as u32,
-                chunk_shape: vec![1.0; 3],
-                shard_shape: vec![1.0; 3],
-                compression,
-            };
-            let wanted = CoreInfo { compression: to_core_info(&spec)?.compression, ..info };
-            let _lock = array.lock_all()?;
-            control.run(|c| array.recompress(&wanted, c))?;
-            Ok(array.info()?.into())
-        })
+        spawn(move || Ok(HeldLock::new(array.lock_all()?)))
     }
+}
+
+/// Puts the files of `replacement`, an array beside `target`, in place of `target`'s in one step,
+/// and deletes the old ones. `target` reads the new files from then on.
+#[napi(ts_return_type = "Promise<void>")]
+pub fn replace_array(target: &NativeArray, replacement: &NativeArray) -> AsyncTask<Work<()>> {
+    let (target, replacement) = (target.inner(), replacement.inner());
+    spawn(move || target.store().replace_with(&**replacement.store()))
 }
 
 /// Copies the box `offset`/`shape` of `source` into `shards` of `target`, each written whole

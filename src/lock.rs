@@ -1,5 +1,5 @@
-//! Locks of a directory shared with other processes: the properties of a dataset are changed
-//! under one, so that concurrent changes never lose each other.
+//! Locks shared with other processes, held by JavaScript across awaits: a dataset's directory
+//! (its properties are changed under it) and whole arrays (while they are replaced).
 
 use crate::task::{spawn, Work};
 use napi::bindgen_prelude::AsyncTask;
@@ -10,12 +10,18 @@ use storage::LockGuard;
 
 /// A held lock; `release()` (or garbage collection) frees it.
 #[napi]
-pub struct DirectoryLock {
+pub struct HeldLock {
     guard: Mutex<Option<LockGuard>>,
 }
 
+impl HeldLock {
+    pub fn new(guard: LockGuard) -> Self {
+        HeldLock { guard: Mutex::new(Some(guard)) }
+    }
+}
+
 #[napi]
-impl DirectoryLock {
+impl HeldLock {
     #[napi]
     pub fn release(&self) {
         self.guard.lock().unwrap().take();
@@ -23,10 +29,7 @@ impl DirectoryLock {
 }
 
 /// Takes the exclusive lock of directory `path`, waiting on a worker thread until it is free.
-#[napi(ts_return_type = "Promise<DirectoryLock>")]
-pub fn lock_directory(path: String) -> AsyncTask<Work<DirectoryLock>> {
-    spawn(move || {
-        let held = storage::lock_directory(Path::new(&path))?;
-        Ok(DirectoryLock { guard: Mutex::new(Some(LockGuard::new(held))) })
-    })
+#[napi(ts_return_type = "Promise<HeldLock>")]
+pub fn lock_directory(path: String) -> AsyncTask<Work<HeldLock>> {
+    spawn(move || Ok(HeldLock::new(LockGuard::new(storage::lock_directory(Path::new(&path))?))))
 }

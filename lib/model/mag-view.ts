@@ -1,12 +1,17 @@
-import { join } from 'node:path'
+import { realpath } from 'node:fs/promises'
+import { basename, dirname, join } from 'node:path'
 import { WebknossosError } from '../errors'
 import { BoundingBox } from '../geometry/bounding-box'
 import type { Mag } from '../geometry/mag'
 import { type Vec3, mul, sub, toVec3 } from '../geometry/vec3'
+import { copyMag } from '../execution/copy-mag'
+import type { Distributable } from '../execution/executor'
+import { LocalExecutor } from '../execution/local-executor'
+import { finishStep } from '../execution/step'
 import { type LongOp, checkLongOp } from '../native/long-op'
 import { type Compression, EVERYTHING, MagArray } from '../storage/mag-array'
 import type { VoxelInput } from '../storage/voxel-array'
-import type { Layer } from './layer'
+import { type Layer, createMagArray } from './layer'
 import { type MagLocation, checkLayerName } from './paths'
 import { View } from './view'
 
@@ -91,19 +96,44 @@ export class MagView extends View {
   }
 
   /**
-   * Compresses every shard (LZ4HC for WKW, zstd for Zarr): in place, each file replaced
-   * atomically, or into `<targetPath>/<layer>/<mag>`.
+   * Compresses the mag (LZ4HC for WKW, zstd for Zarr), as the Python library does: into a copy
+   * beside it, which then takes its place in one step; a compressed mag is left as it is. With
+   * `targetPath`, into `<targetPath>/<layer>/<mag>` instead. Writers of the mag wait meanwhile.
    */
-  async compress(opts: { targetPath?: string } & LongOp = {}): Promise<void> {
+  async compress(opts: { targetPath?: string } & LongOp & Distributable = {}): Promise<void> {
     checkLongOp(opts)
     const compression = COMPRESSED[this.info.dataFormat]
-    if (opts.targetPath === undefined) {
-      if (!this.owned) this.refuseWrite('compression in place')
-      await this.array.recompress(compression, opts)
+    const executor = opts.executor ?? new LocalExecutor({ jobs: opts.jobs })
+    const step = { executor, signal: opts.signal, onProgress: opts.onProgress }
+    const copy = (target: MagArray) => ({
+      source: this.array,
+      target,
+      sourceMag: this.name,
+      targetMag: this.name,
+      box: EVERYTHING,
+      dataset: this.layer.dataset.path,
+      layer: this.layer.name,
+    })
+    if (opts.targetPath !== undefined) {
+      const target = await MagArray.create(join(opts.targetPath, checkLayerName(this.layer.name), this.name), { ...this.info, compression })
+      await copyMag(copy(target), await this.array.copyTargets(target, EVERYTHING), step)
+      await finishStep(target)
       return
     }
-    const target = await MagArray.create(join(opts.targetPath, checkLayerName(this.layer.name), this.name), { ...this.info, compression })
-    await this.array.copyTo(target, EVERYTHING, await this.array.copyTargets(target, EVERYTHING), opts)
+    if (!this.owned) this.refuseWrite('compression in place')
+    if (this.info.compression !== 'none') return
+    const lock = await this.array.lockAll()
+    try {
+      // The copy goes beside the directory the files are in, where a rename can exchange the two.
+      const directory = await realpath(this.path)
+      const beside = join(dirname(directory), `.${basename(directory)}.compressing`)
+      const target = await createMagArray(beside, { ...this.info, compression }, true)
+      await copyMag(copy(target), await this.array.copyTargets(target, EVERYTHING), step)
+      await this.array.replaceWith(target)
+      await finishStep(this.array)
+    } finally {
+      lock.release()
+    }
   }
 
   /** One box (in this mag's voxels) per shard file on disk. */

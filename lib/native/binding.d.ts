@@ -8,7 +8,7 @@ export declare class AbortFlag {
 }
 
 /** A held lock; `release()` (or garbage collection) frees it. */
-export declare class DirectoryLock {
+export declare class HeldLock {
   release(): void
 }
 
@@ -21,8 +21,8 @@ export declare class NativeArray {
   write(offset: Array<number>, shape: Array<number>, data: Uint8Array): Promise<void>
   /** Shard coordinates `[x, y, z]` of the shard files that exist. */
   shards(): Promise<Array<[number, number, number]>>
-  /** Re-encodes every shard in place with `compression`, under the lock of the whole array. */
-  recompress(compression: string, jobs?: number | undefined | null, onProgress?: ((done: number, total: number) => void) | undefined | null, abort?: AbortFlag | undefined | null): Promise<ArrayInfo>
+  /** Locks the whole array against every other writer until the lock is released. */
+  lockAll(): Promise<HeldLock>
 }
 
 export interface ArrayInfo {
@@ -58,10 +58,16 @@ export declare function copyArray(source: NativeArray, target: NativeArray, offs
 export declare function createArray(path: string, spec: ArraySpec): Promise<NativeArray>
 
 /** Takes the exclusive lock of directory `path`, waiting on a worker thread until it is free. */
-export declare function lockDirectory(path: string): Promise<DirectoryLock>
+export declare function lockDirectory(path: string): Promise<HeldLock>
 
 /** Opens the array in the directory `path`, whatever its format. */
 export declare function openArray(path: string): Promise<NativeArray>
+
+/**
+ * Puts the files of `replacement`, an array beside `target`, in place of `target`'s in one step,
+ * and deletes the old ones. `target` reads the new files from then on.
+ */
+export declare function replaceArray(target: NativeArray, replacement: NativeArray): Promise<void>
 
 /** Computes `shards` of `target` from `source`, each under its lock. */
 export declare function sampleArray(source: NativeArray, target: NativeArray, step: SamplingStep, shards: Array<[number, number, number]>, jobs?: number | undefined | null, onProgress?: ((done: number, total: number) => void) | undefined | null, abort?: AbortFlag | undefined | null): Promise<SamplingTimings>

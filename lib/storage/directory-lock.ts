@@ -1,5 +1,5 @@
 import { resolve } from 'node:path'
-import type { DirectoryLock } from '../native/binding'
+import type { HeldLock } from '../native/binding'
 import { native, nativeCall } from '../native/native'
 
 /** The tail of the queue of holders in this process, per directory. */
@@ -19,7 +19,7 @@ export async function withDirectoryLock<T>(dir: string, work: () => Promise<T>):
   const tail = previous.then(() => mine)
   queues.set(key, tail)
   await previous
-  let lock: DirectoryLock | undefined
+  let lock: HeldLock | undefined
   try {
     lock = await nativeCall(() => native.lockDirectory(key))
     return await work()

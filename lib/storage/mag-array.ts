@@ -4,7 +4,7 @@
 import { WebknossosError, invalidArgument } from '../errors'
 import { BoundingBox } from '../geometry/bounding-box'
 import { type Vec3, MAX_COORDINATE, formatVec3, product } from '../geometry/vec3'
-import type { NativeArray, ArrayInfo as NativeInfo } from '../native/binding'
+import type { HeldLock, NativeArray, ArrayInfo as NativeInfo } from '../native/binding'
 import { type LongOp, runNative } from '../native/long-op'
 import { native, nativeCall } from '../native/native'
 import { type DType, bytesOf, dtypeSize } from './dtype'
@@ -32,6 +32,12 @@ export interface ArrayInfo {
 
 /** The layout of a new array. */
 export type ArraySpec = Omit<ArrayInfo, 'compression'> & { compression: Compression }
+
+/**
+ * Bytes a writer of one shard holds at most: two batches of its chunks (the native shard writer
+ * encodes one while the other goes to the file), whatever the size of the shard.
+ */
+export const SHARD_WRITER_BYTES = 2 * (64 << 20)
 
 /**
  * Typed arrays cannot hold more elements than this (2^32 in Node 20): a read of a larger box is
@@ -158,11 +164,20 @@ export class MagArray {
     return (await nativeCall(() => handle.shards())) as unknown as Vec3[]
   }
 
-  /** Re-encodes every shard in place with `compression`, under the lock of the whole array. */
-  async recompress(compression: Compression, opts?: LongOp): Promise<void> {
+  /** Locks the whole array against every other writer until `release()`. */
+  async lockAll(): Promise<HeldLock> {
     const handle = await this.handle()
-    const info = await runNative(opts, (flag, onProgress, jobs) => handle.recompress(compression, jobs, onProgress, flag))
-    this.#info = toInfo(info)
+    return nativeCall(() => handle.lockAll())
+  }
+
+  /**
+   * Puts the files of `replacement`, an array in a directory beside this one, in place of this
+   * array's in one step and deletes the old ones; this array then reads the new files.
+   */
+  async replaceWith(replacement: MagArray): Promise<void> {
+    const [target, from] = [await this.handle(), await replacement.handle()]
+    await nativeCall(() => native.replaceArray(target, from))
+    this.#info = toInfo(await nativeCall(() => target.info()))
   }
 
   /**

@@ -3,7 +3,8 @@
 
 use crate::chunk_source::ChunkSource;
 use crate::info::ArrayInfo;
-use storage::LockGuard;
+use std::sync::Arc;
+use storage::{LockGuard, Store};
 use voxel::{huge_pages, BoundingBox, Control, Result};
 
 pub trait ChunkedArray: Send + Sync {
@@ -44,7 +45,6 @@ pub trait ChunkedArray: Send + Sync {
     /// Grows the extent the metadata records (where the format records one) to hold `end`.
     fn grow_to(&self, end: [u64; 3]) -> Result<()>;
 
-    /// Makes `info.compression` (and nothing else of `info`) the encoding of new chunks and
-    /// re-encodes every shard with it. The caller holds [`ChunkedArray::lock_all`].
-    fn recompress(&self, info: &ArrayInfo, control: &Control) -> Result<()>;
+    /// The store the array's files are in.
+    fn store(&self) -> &Arc<dyn Store>;
 }

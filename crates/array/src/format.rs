@@ -69,13 +69,6 @@ pub trait ShardFormat: Send + Sync + Sized + Clone + 'static {
 
     fn info(&self) -> &ArrayInfo;
 
-    /// This format with `info` (only its compression may differ) for new chunks.
-    fn with_info(&self, info: ArrayInfo) -> Result<Self>;
-
-    /// Whether each shard file says how it is encoded, so that a mag can be recompressed file by
-    /// file in place (WKW); otherwise the metadata decides for all shards at once (Zarr).
-    fn self_describing_shards(&self) -> bool;
-
     /// The key of the file of shard `shard` (shard coordinates).
     fn shard_key(&self, shard: [u64; 3]) -> String;
 

@@ -1,5 +1,5 @@
 //! The engine every format runs on: reads of any box, writes of any box, whole shards from a
-//! source, recompression, locks and the cache of open shard files. A format only says where a
+//! source, locks and the cache of open shard files. A format only says where a
 //! shard's chunks are and how they are encoded ([`ShardFormat`]).
 
 use crate::chunk_source::{Chunk, ChunkSource};
@@ -85,10 +85,6 @@ impl<F: ShardFormat> ShardedArray<F> {
     pub fn create(store: Arc<dyn Store>, format: F) -> Result<Self> {
         format.save(&*store)?;
         Self::open(store)
-    }
-
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.store
     }
 
     /// The format as the metadata says now; read again when another writer replaced it.
@@ -454,39 +450,6 @@ impl<F: ShardFormat> ChunkSource for Overlay<'_, F> {
     }
 }
 
-/// The chunks of a shard re-encoded: the stored bytes unchanged where the encoding stays.
-struct Recode<'a, F: ShardFormat> {
-    array: &'a ShardedArray<F>,
-    format: &'a F,
-    target: F::Encoding,
-    old: &'a OpenShard<F::Encoding>,
-    prefetched: Prefetched,
-}
-
-impl<F: ShardFormat> Recode<'_, F> {
-    fn keeps_stored_bytes(&self) -> bool {
-        self.old.layout.encoding == self.target && !self.format.is_unencoded(self.target)
-    }
-}
-
-impl<F: ShardFormat> ChunkSource for Recode<'_, F> {
-    fn prepare(&mut self, chunks: &[BoundingBox]) -> Result<()> {
-        if self.keeps_stored_bytes() {
-            self.prefetched = Prefetched::read(self.old, chunks.iter().map(|chunk| slot_of(self.format, chunk)))?;
-        }
-        Ok(())
-    }
-
-    fn produce(&self, chunk: &BoundingBox, buffer: &mut [u8]) -> Result<Chunk> {
-        let slot = slot_of(self.format, chunk);
-        if self.keeps_stored_bytes() {
-            let stored = self.array.stored_chunk(self.format, self.old, slot, &self.prefetched)?;
-            return Ok(stored.map_or(Chunk::Zero, Chunk::Stored));
-        }
-        Ok(if self.array.read_chunk(self.format, self.old, slot, buffer)? { Chunk::Filled } else { Chunk::Zero })
-    }
-}
-
 impl<F: ShardFormat> ChunkedArray for ShardedArray<F> {
     fn info(&self) -> Result<ArrayInfo> {
         Ok(self.format()?.info().clone())
@@ -583,45 +546,7 @@ impl<F: ShardFormat> ChunkedArray for ShardedArray<F> {
         Ok(())
     }
 
-    /// Shards that say how they are encoded (WKW) are replaced one by one, the metadata last;
-    /// otherwise (Zarr, whose metadata decides for all shards) the array is copied into a scratch
-    /// store beside it, which then takes its place in one step.
-    fn recompress(&self, info: &ArrayInfo, control: &Control) -> Result<()> {
-        let format = self.reload()?;
-        let target = format.with_info(ArrayInfo { compression: info.compression, ..format.info().clone() })?;
-        let shards = format.list_shards(&*self.store)?;
-        if !format.self_describing_shards() {
-            let scratch = self.store.scratch()?;
-            let copy = ShardedArray::create(scratch.store(), target)?;
-            {
-                let _lock = copy.lock_all()?;
-                let everything = BoundingBox::new([0; 3], [voxel::MAX_COORDINATE; 3]);
-                crate::copy(self, &copy, &everything, &shards, control)?;
-            }
-            drop(copy);
-            scratch.replace()?;
-            self.reload()?;
-            return Ok(());
-        }
-        control.start(shards.len() as u64);
-        shards.into_par_iter().try_for_each(|shard| {
-            control.checkpoint()?;
-            if let Some(old) = self.shard(&format, shard)? {
-                let mut source = Recode {
-                    array: self,
-                    format: &*format,
-                    target: target.encoding(),
-                    old: &old,
-                    prefetched: Prefetched::default(),
-                };
-                write_shard(&target, &*self.store, shard, &mut source, control)?;
-                self.forget(shard);
-            }
-            control.file_done();
-            Ok::<_, Error>(())
-        })?;
-        target.save(&*self.store)?;
-        self.reload()?;
-        Ok(())
+    fn store(&self) -> &Arc<dyn Store> {
+        &self.store
     }
 }

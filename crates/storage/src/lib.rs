@@ -14,4 +14,4 @@ pub use key::check_key;
 pub use local::LocalStore;
 pub use memory::MemoryStore;
 pub use ofd_lock::lock_directory;
-pub use store::{LockGuard, NewFile, Scratch, Store, StoredFile, UpdatableFile};
+pub use store::{LockGuard, NewFile, Store, StoredFile, UpdatableFile};

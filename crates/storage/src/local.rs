@@ -4,7 +4,7 @@
 
 use crate::key::check_key;
 use crate::ofd_lock::{lock_file, lock_ranges, unlock_range};
-use crate::store::{LockGuard, NewFile, Scratch, Store, StoredFile, UpdatableFile};
+use crate::store::{LockGuard, NewFile, Store, StoredFile, UpdatableFile};
 use std::fs::{self, File, OpenOptions};
 use std::io;
 use std::os::unix::fs::{FileExt, MetadataExt, OpenOptionsExt};
@@ -129,20 +129,25 @@ impl Store for LocalStore {
         }
     }
 
-    /// A hidden directory beside the root (`.<name>.scratch-<pid>-<n>`), on the same file system so
-    /// that the two can be exchanged in one `rename`; those left by killed processes are removed.
-    fn scratch(&self) -> Result<Box<dyn Scratch>> {
-        // The real directory: a symlinked store is replaced where its content is.
+    /// Exchanges the two directories in one `rename`, so both must be on one file system; where
+    /// this store's directory is a symlink, its target is replaced.
+    fn replace_with(&self, replacement: &dyn Store) -> Result<()> {
+        let Some(replacement) = replacement.as_any().downcast_ref::<LocalStore>() else {
+            return Err(Error::invalid(format!(
+                "\"{}\" cannot be replaced by \"{}\", which is not a local directory",
+                self.root.display(),
+                replacement.location("")
+            )));
+        };
         let target = fs::canonicalize(&self.root).at("resolve", &self.root)?;
-        let parent =
-            target.parent().ok_or_else(|| Error::invalid(format!("\"{}\" has no parent", target.display())))?;
-        let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        remove_stale(parent, &format!(".{name}.scratch-"), "", |path| fs::remove_dir_all(path));
-        let n = TEMP_COUNTER.fetch_add(1, Ordering::Relaxed);
-        let path = parent.join(format!(".{name}.scratch-{}-{n}", std::process::id()));
-        fs::create_dir(&path).at("create the directory", &path)?;
-        let store = Arc::new(LocalStore::new(&path));
-        Ok(Box::new(LocalScratch { target, path, store, replaced: false }))
+        exchange(&replacement.root, &target)?;
+        sync_directory(target.parent().unwrap_or(Path::new("/")))?;
+        // The old content is now at the replacement's path.
+        fs::remove_dir_all(&replacement.root).at("delete", &replacement.root)
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 
     fn lock(&self, ranges: &[u64], exclusive: bool) -> Result<LockGuard> {
@@ -155,50 +160,17 @@ impl Store for LocalStore {
 /// Deletes `.{name}.<pid>-<n>.tmp` files in `dir` whose writer process is gone: what a killed
 /// writer left. Those of live processes are kept, whoever they are.
 fn remove_stale_temporaries(dir: &Path, name: &str) {
-    remove_stale(dir, &format!(".{name}."), ".tmp", |path| fs::remove_file(path));
-}
-
-/// Deletes the entries `<prefix><pid>-<n><suffix>` of `dir` whose process is gone.
-fn remove_stale(dir: &Path, prefix: &str, suffix: &str, delete: impl Fn(&Path) -> io::Result<()>) {
     let Ok(entries) = fs::read_dir(dir) else { return };
+    let prefix = format!(".{name}.");
     for entry in entries.flatten() {
         let file_name = entry.file_name();
-        let Some(rest) = file_name.to_str().and_then(|n| n.strip_prefix(prefix)).and_then(|n| n.strip_suffix(suffix))
+        let Some(rest) = file_name.to_str().and_then(|n| n.strip_prefix(&prefix)).and_then(|n| n.strip_suffix(".tmp"))
         else {
             continue;
         };
         let Some(pid) = rest.split('-').next().and_then(|p| p.parse::<i32>().ok()) else { continue };
         if !process_is_alive(pid) {
-            let _ = delete(&entry.path());
-        }
-    }
-}
-
-struct LocalScratch {
-    target: PathBuf,
-    path: PathBuf,
-    store: Arc<LocalStore>,
-    replaced: bool,
-}
-
-impl Scratch for LocalScratch {
-    fn store(&self) -> Arc<dyn Store> {
-        self.store.clone()
-    }
-
-    fn replace(mut self: Box<Self>) -> Result<()> {
-        exchange(&self.path, &self.target)?;
-        self.replaced = true;
-        sync_directory(self.target.parent().expect("checked when made"))?;
-        // The old content is now at the scratch path.
-        fs::remove_dir_all(&self.path).at("delete", &self.path)
-    }
-}
-
-impl Drop for LocalScratch {
-    fn drop(&mut self) {
-        if !self.replaced {
-            let _ = fs::remove_dir_all(&self.path);
+            let _ = fs::remove_file(entry.path());
         }
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::key::check_key;
 use crate::lock_table::LockTable;
-use crate::store::{LockGuard, NewFile, Scratch, Store, StoredFile, UpdatableFile};
+use crate::store::{LockGuard, NewFile, Store, StoredFile, UpdatableFile};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, RwLock};
 use voxel::{Error, Result};
@@ -77,8 +77,17 @@ impl Store for MemoryStore {
         Ok(())
     }
 
-    fn scratch(&self) -> Result<Box<dyn Scratch>> {
-        Ok(Box::new(MemoryScratch { target: self.files.clone(), store: Arc::new(MemoryStore::new()) }))
+    fn replace_with(&self, replacement: &dyn Store) -> Result<()> {
+        let Some(replacement) = replacement.as_any().downcast_ref::<MemoryStore>() else {
+            return Err(Error::invalid(format!("A memory store cannot be replaced by {}", replacement.location(""))));
+        };
+        let content = std::mem::take(&mut *replacement.files.write().unwrap());
+        *self.files.write().unwrap() = content;
+        Ok(())
+    }
+
+    fn as_any(&self) -> &dyn std::any::Any {
+        self
     }
 
     fn lock(&self, ranges: &[u64], exclusive: bool) -> Result<LockGuard> {
@@ -145,19 +154,3 @@ impl NewFile for MemoryNewFile {
     }
 }
 
-struct MemoryScratch {
-    target: Files,
-    store: Arc<MemoryStore>,
-}
-
-impl Scratch for MemoryScratch {
-    fn store(&self) -> Arc<dyn Store> {
-        self.store.clone()
-    }
-
-    fn replace(self: Box<Self>) -> Result<()> {
-        let content = std::mem::take(&mut *self.store.files.write().unwrap());
-        *self.target.write().unwrap() = content;
-        Ok(())
-    }
-}

@@ -44,23 +44,18 @@ pub trait Store: Send + Sync + fmt::Debug {
     /// Deletes `key`; a missing key is not an error.
     fn delete(&self, key: &str) -> Result<()>;
 
-    /// A new, empty store beside this one, in which a replacement of everything here is built
-    /// and then put in place in one step ([`Scratch::replace`]).
-    fn scratch(&self) -> Result<Box<dyn Scratch>>;
+    /// Puts the content of `replacement`, a store beside this one of the same kind, in place of
+    /// this store's in one step (readers see one or the other, a crash leaves one or the other),
+    /// and deletes the old content. `replacement` is empty afterwards.
+    fn replace_with(&self, replacement: &dyn Store) -> Result<()>;
+
+    /// The store as `Any`, so that a store can recognise a replacement of its own kind.
+    fn as_any(&self) -> &dyn std::any::Any;
 
     /// Locks numbered ranges of this store's lock, for the writers of every thread and process
     /// that use it: `exclusive` excludes every other holder of an overlapping range, shared
     /// excludes exclusive holders only. Waits until the locks are free.
     fn lock(&self, ranges: &[u64], exclusive: bool) -> Result<LockGuard>;
-}
-
-/// A store under construction that replaces another as a whole.
-pub trait Scratch: Send + Sync {
-    fn store(&self) -> Arc<dyn Store>;
-
-    /// Puts this store's content in place of the original's at once (readers see one or the
-    /// other), and deletes the original's. Dropped without it, the scratch store is deleted.
-    fn replace(self: Box<Self>) -> Result<()>;
 }
 
 /// A file opened for reads.

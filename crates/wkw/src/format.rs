@@ -59,14 +59,6 @@ impl ShardFormat for WkwFormat {
         &self.info
     }
 
-    fn with_info(&self, info: ArrayInfo) -> Result<Self> {
-        Ok(WkwFormat::new(self.header.with_block_type(Header::block_type_for(info.compression)?)))
-    }
-
-    fn self_describing_shards(&self) -> bool {
-        true
-    }
-
     fn shard_key(&self, [x, y, z]: [u64; 3]) -> String {
         format!("z{z}/y{y}/x{x}.wkw")
     }

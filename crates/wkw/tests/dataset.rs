@@ -120,7 +120,11 @@ fn compresses_in_place_and_into_a_new_dataset() {
     assert_eq!(progress.first(), Some(&(0, 12)));
     assert_eq!(progress.last(), Some(&(12, 12)));
 
-    compress_in_place(&src, &Control::default()).unwrap();
+    compress_in_place(&src, &dir.path().join("src"), &Control::default()).unwrap();
+    // Nothing is left beside the array.
+    let mut names: Vec<_> = fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    names.sort();
+    assert_eq!(names, ["dst", "src"]);
     let reopened = open_at(&dir.path().join("src")).unwrap();
     assert_eq!(header_of(&reopened).block_type, BlockType::Lz4Hc);
     assert_eq!(read(&reopened, region.min, region.size), data);

@@ -172,6 +172,6 @@ fn compressing_a_raw_file_gives_the_reference_size() {
     assert_eq!(fs::read(dir.path().join("lz4hc/header.wkw")).unwrap()[5], 3);
     assert_eq!(read(&compressed, [0, 0, 0], [8, 8, 8]), data);
     // Compressing again (in place) keeps the bytes.
-    compress_in_place(&compressed, &voxel::Control::default()).unwrap();
+    compress_in_place(&compressed, &dir.path().join("lz4hc"), &voxel::Control::default()).unwrap();
     assert_eq!(fs::read(dir.path().join("lz4hc/z0/y0/x0.wkw")).unwrap(), bytes);
 }

@@ -138,14 +138,6 @@ impl ShardFormat for ZarrFormat {
         &self.info
     }
 
-    fn with_info(&self, info: ArrayInfo) -> Result<Self> {
-        ZarrFormat::new(&ArrayInfo { shape: self.info.shape, ..info })
-    }
-
-    fn self_describing_shards(&self) -> bool {
-        false
-    }
-
     fn shard_key(&self, shard: [u64; 3]) -> String {
         self.keys.key(&self.axes.array_order(0, shard))
     }

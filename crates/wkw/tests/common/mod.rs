@@ -1,6 +1,6 @@
 #![allow(dead_code)]
 
-use array::{ArrayInfo, ChunkedArray, Compression};
+use array::ChunkedArray;
 use std::path::Path;
 use std::sync::Arc;
 use storage::LocalStore;
@@ -37,10 +37,13 @@ pub fn compress_into(source: &WkwArray, dir: &Path, control: &Control) -> voxel:
     Ok(target)
 }
 
-/// Compresses `ds` with LZ4HC in place.
-pub fn compress_in_place(ds: &WkwArray, control: &Control) -> voxel::Result<()> {
+/// Compresses `ds` with LZ4HC in place, as `wk compress` does: into an array beside it, which
+/// then replaces it.
+pub fn compress_in_place(ds: &WkwArray, dir: &Path, control: &Control) -> voxel::Result<()> {
     let _lock = ds.lock_all()?;
-    ds.recompress(&ArrayInfo { compression: Compression::Lz4Hc, ..ds.info()? }, control)
+    let beside = dir.with_file_name(format!(".{}.compressing", dir.file_name().unwrap().to_string_lossy()));
+    let compressed = compress_into(ds, &beside, control)?;
+    ds.store().replace_with(&**compressed.store())
 }
 
 pub fn bbox(min: [u64; 3], size: [u64; 3]) -> BoundingBox {
