@@ -24,6 +24,14 @@ export {
 } from './lib/sampling/downsampling'
 export { SAMPLING_MODES, type SamplingMode, downsamplingMags } from './lib/sampling/ladder'
 export { type PlannedStep, SamplingPlan } from './lib/sampling/plan'
+export { type Distributable, type ExecuteOptions, type Executor, TaskFailedError, describeTask } from './lib/execution/executor'
+export { LocalExecutor } from './lib/execution/local-executor'
+export { SlurmExecutor, type SlurmExecutorOptions } from './lib/execution/slurm-executor'
+export { BullMqExecutor, type BullMqExecutorOptions } from './lib/execution/bullmq-executor'
+export { type BullMqWorkerOptions, runBullMqWorker } from './lib/execution/bullmq-worker'
+export { runTask, writeTaskResult } from './lib/execution/run-task'
+export { type CopyTask, type ImagesTask, type SampleTask, type Task, type TaskResult, checkTask } from './lib/execution/task'
+export { type ImageStackInfo, type ImportImagesOptions, scanImages } from './lib/images/import-images'
 
 import { WkwDataset } from './lib/storage/wkw'
 

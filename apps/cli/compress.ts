@@ -7,12 +7,12 @@ import { type Dataset, Mag, type MagView } from '../../index'
 import { CliError, checkFreeTarget, defineCommand, jobsOption, openDataset, quietOption, runtime, say, writingInto } from './common'
 import { selectLayers } from './downsample'
 import { collectMag, collectString } from './options'
+import { type DistributionOptions, distributionOptions, withExecutor } from './distribution'
 import { withProgress } from './progress'
 
-interface Options {
+interface Options extends DistributionOptions {
   layer?: string[]
   mag?: Mag[]
-  jobs?: number
   quiet?: boolean
 }
 
@@ -36,38 +36,42 @@ async function isDirectory(path: string): Promise<boolean> {
 }
 
 export function register(program: Command): void {
-  defineCommand(program, 'compress', 'Compress mags (LZ4HC for WKW, zstd for Zarr), in place or into a new dataset')
+  const command = defineCommand(program, 'compress', 'Compress mags (LZ4HC for WKW, zstd for Zarr), in place or into a new dataset')
     .argument('<dataset>', 'dataset directory')
     .argument('[target]', 'new dataset to write the compressed mags to (default: compress in place)')
     .option('-l, --layer <name>', 'layer to compress, repeatable (default: every layer)', collectString)
     .option('-m, --mag <mag>', 'mag to compress, repeatable (default: every mag)', collectMag)
     .addOption(jobsOption())
     .addOption(quietOption())
-    .action(async (path: string, target: string | undefined, opts: Options) => {
+  distributionOptions(command).action(async (path: string, target: string | undefined, opts: Options) => {
       const dataset = await openDataset(path)
       const views = selectMags(dataset, opts)
       const start = performance.now()
-      const run = (view: MagView, targetPath?: string) =>
-        withProgress(`compress ${view.layer.name}/${view.name}`, 'files', opts, (onProgress) =>
-          view.compress({ targetPath, jobs: opts.jobs, signal: runtime.signal, onProgress }),
-        )
       if (target === undefined) {
-        for (const view of views) await run(view)
+        await withExecutor(opts, async (executor) => {
+          for (const view of views) {
+            await withProgress(`compress ${view.layer.name}/${view.name}`, 'files', opts, (onProgress) =>
+              view.compress({ executor, signal: runtime.signal, onProgress }),
+            )
+          }
+        })
         say(`compressed ${views.map((v) => `${v.layer.name}/${v.name}`).join(', ')} in place in ${((performance.now() - start) / 1000).toFixed(2)} s`)
         return
       }
       const { existed } = await checkFreeTarget(target, 'The target')
       const layers = [...new Set(views.map((v) => v.layer))]
       await writingInto(target, existed, async () => {
-        await withProgress('compress', 'files', opts, (onProgress) =>
-          dataset.copyDataset(target, {
-            layers: layers.map((l) => l.name),
-            mags: opts.mag,
-            compress: true,
-            jobs: opts.jobs,
-            signal: runtime.signal,
-            onProgress,
-          }),
+        await withExecutor(opts, (executor) =>
+          withProgress('compress', 'files', opts, (onProgress) =>
+            dataset.copyDataset(target, {
+              layers: layers.map((l) => l.name),
+              mags: opts.mag,
+              compress: true,
+              executor,
+              signal: runtime.signal,
+              onProgress,
+            }),
+          ),
         )
         // Mappings of segmentation layers belong to a usable copy too.
         for (const layer of layers) {

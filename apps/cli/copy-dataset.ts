@@ -3,20 +3,20 @@
 import { type Command, Option } from 'commander'
 import { DATA_FORMATS, type DataFormat } from '../../index'
 import { checkFreeTarget, defineCommand, jobsOption, openDataset, quietOption, runtime, say, writingInto } from './common'
+import { type DistributionOptions, distributionOptions, withExecutor } from './distribution'
 import { parseShape } from './options'
 import { withProgress } from './progress'
 
-interface Options {
+interface Options extends DistributionOptions {
   dataFormat?: DataFormat
   chunkShape?: [number, number, number]
   shardShape?: [number, number, number]
   compress?: boolean
-  jobs?: number
   quiet?: boolean
 }
 
 export function register(program: Command): void {
-  defineCommand(program, 'copy-dataset', 'Copy a dataset, converting its layers to another data format if asked')
+  const command = defineCommand(program, 'copy-dataset', 'Copy a dataset, converting its layers to another data format if asked')
     .argument('<source>', 'dataset directory')
     .argument('<target>', 'new dataset directory (must not exist or be empty)')
     .addOption(new Option('--data-format <format>', 'format of every layer of the copy (default: each keeps its own)').choices(DATA_FORMATS as string[]))
@@ -26,21 +26,23 @@ export function register(program: Command): void {
     .option('--no-compress', 'write every mag uncompressed')
     .addOption(jobsOption())
     .addOption(quietOption())
-    .action(async (source: string, target: string, opts: Options) => {
+  distributionOptions(command).action(async (source: string, target: string, opts: Options) => {
       const dataset = await openDataset(source)
       const { existed } = await checkFreeTarget(target, 'The target')
       const start = performance.now()
       await writingInto(target, existed, () =>
-        withProgress('copy', 'files', opts, (onProgress) =>
-          dataset.copyDataset(target, {
-            dataFormat: opts.dataFormat,
-            chunkShape: opts.chunkShape,
-            shardShape: opts.shardShape,
-            compress: opts.compress,
-            jobs: opts.jobs,
-            signal: runtime.signal,
-            onProgress,
-          }),
+        withExecutor(opts, (executor) =>
+          withProgress('copy', 'files', opts, (onProgress) =>
+            dataset.copyDataset(target, {
+              dataFormat: opts.dataFormat,
+              chunkShape: opts.chunkShape,
+              shardShape: opts.shardShape,
+              compress: opts.compress,
+              executor,
+              signal: runtime.signal,
+              onProgress,
+            }),
+          ),
         ),
       )
       const into = opts.dataFormat ? ` as ${opts.dataFormat}` : ''

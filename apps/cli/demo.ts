@@ -2,7 +2,7 @@
 // noise, and a uint32 segmentation of the same cells), downsampled, with timings of every step.
 import type { Command } from 'commander'
 import { basename } from 'node:path'
-import { Dataset, Mag, type MagView, SegmentationLayer } from '../../index'
+import { Dataset, LocalExecutor, Mag, type MagView, SegmentationLayer } from '../../index'
 import { checkFreeTarget, defineCommand, formatRate, formatVec, jobsOption, quietOption, runtime, say, writingInto } from './common'
 import { describePlan, formatSteps, runWithReport } from './downsample'
 import { datasetInfo, formatInfo } from './info'
@@ -186,7 +186,7 @@ export function register(program: Command): void {
           if (plan.steps.length === 0) continue
           say(describePlan(plan))
           const started = performance.now()
-          const reports = await runWithReport(plan, { jobs: opts.jobs, quiet: opts.quiet })
+          const reports = await runWithReport(plan, new LocalExecutor({ jobs: opts.jobs }), opts)
           for (const line of formatSteps(layer.name, reports)) say(line)
           const seconds = (performance.now() - started) / 1000
           say(`  ${layer.name}: downsampled in ${seconds.toFixed(2)} s (${formatRate(total, seconds)} of mag 1)`)

@@ -3,6 +3,7 @@
 import { type Command, Option } from 'commander'
 import {
   type Dataset,
+  type Executor,
   INTERPOLATION_MODES,
   type InterpolationMode,
   type Layer,
@@ -15,6 +16,7 @@ import {
 } from '../../index'
 import { CliError, UsageError, defineCommand, formatRate, jobsOption, openDataset, quietOption, runtime, say } from './common'
 import { collectString, parseMag, parsePositiveInt } from './options'
+import { type DistributionOptions, distributionOptions, withExecutor } from './distribution'
 import { withProgress } from './progress'
 
 /** Plans with the library, turning its refusals into CLI errors: bad options exit 2, existing mags 1. */
@@ -41,13 +43,13 @@ export interface StepReport {
  * Runs a plan with a progress reporter, and measures the wall time of each step from the
  * progress reports (a step ends when the running shard count reaches its shards).
  */
-export async function runWithReport(plan: SamplingPlan, opts: { jobs?: number; quiet?: boolean }): Promise<StepReport[]> {
+export async function runWithReport(plan: SamplingPlan, executor: Executor, opts: { quiet?: boolean }): Promise<StepReport[]> {
   if (plan.steps.length === 0) return []
   const events: { done: number; time: number }[] = []
   const start = performance.now()
   const timings = await withProgress(`${plan.kind === 'up' ? 'upsample' : 'downsample'} ${plan.layer.name}`, 'files', opts, (onProgress) =>
     plan.run({
-      jobs: opts.jobs,
+      executor,
       signal: runtime.signal,
       onProgress: (p) => {
         events.push({ done: p.done, time: performance.now() })
@@ -100,7 +102,7 @@ export function interpolationOption(): Option {
   return new Option('-i, --interpolation <mode>', 'interpolation mode').choices(INTERPOLATION_MODES as string[]).default('default')
 }
 
-interface Options {
+interface Options extends DistributionOptions {
   layer?: string[]
   from?: Mag
   max?: Mag
@@ -108,12 +110,11 @@ interface Options {
   samplingMode: SamplingMode
   bufferEdgeLen?: number
   compress: boolean
-  jobs?: number
   quiet?: boolean
 }
 
 export function register(program: Command): void {
-  defineCommand(program, 'downsample', 'Create the coarser mags of a dataset\'s layers (median/mode by default)')
+  const command = defineCommand(program, 'downsample', 'Create the coarser mags of a dataset\'s layers (median/mode by default)')
     .argument('<dataset>', 'dataset directory')
     .option('-l, --layer <name>', 'layer to downsample, repeatable (default: every layer)', collectString)
     .option('--from <mag>', 'mag to start from (default: the coarsest existing mag)', parseMag)
@@ -124,7 +125,7 @@ export function register(program: Command): void {
     .option('--no-compress', 'write uncompressed mags')
     .addOption(jobsOption())
     .addOption(quietOption())
-    .action(async (path: string, opts: Options) => {
+  distributionOptions(command).action(async (path: string, opts: Options) => {
       const dataset = await openDataset(path)
       const layers = selectLayers(dataset, opts.layer)
       // Every layer is planned (and so checked) before the first is downsampled: a bad option writes nothing.
@@ -144,13 +145,15 @@ export function register(program: Command): void {
           ),
         )
       }
-      for (const plan of plans) {
-        if (plan.steps.length === 0) {
-          say(`${plan.layer.name}: nothing to do, mag ${plan.from.mag} is already the coarsest`)
-          continue
+      await withExecutor(opts, async (executor) => {
+        for (const plan of plans) {
+          if (plan.steps.length === 0) {
+            say(`${plan.layer.name}: nothing to do, mag ${plan.from.mag} is already the coarsest`)
+            continue
+          }
+          say(describePlan(plan))
+          for (const line of formatSteps(plan.layer.name, await runWithReport(plan, executor, opts))) say(line)
         }
-        say(describePlan(plan))
-        for (const line of formatSteps(plan.layer.name, await runWithReport(plan, opts))) say(line)
-      }
+      })
     })
 }

@@ -4,7 +4,7 @@
 import { Command, CommanderError } from 'commander'
 import { existsSync, readFileSync } from 'node:fs'
 import { dirname, join } from 'node:path'
-import { AbortError, WebknossosError } from '../../index'
+import { AbortError, TaskFailedError, WebknossosError } from '../../index'
 import { register as registerCheckEquality } from './check-equality'
 import { CliError, UsageError, oneLine, runtime } from './common'
 import { register as registerCompress } from './compress'
@@ -14,7 +14,9 @@ import { register as registerDemo } from './demo'
 import { register as registerDownsample } from './downsample'
 import { register as registerExportTiff } from './export-tiff'
 import { register as registerInfo } from './info'
+import { register as registerRunTask } from './run-task'
 import { register as registerUpsample } from './upsample'
+import { register as registerWorker } from './worker'
 
 /** The version of the package this file belongs to (from apps/cli or dist/apps/cli). */
 function packageVersion(): string {
@@ -47,6 +49,8 @@ export function buildProgram(): Command {
   registerExportTiff(program)
   registerCheckEquality(program)
   registerDemo(program)
+  registerRunTask(program)
+  registerWorker(program)
   return program
 }
 
@@ -65,6 +69,12 @@ export function report(error: unknown, prefix: string): number {
   }
   if (error instanceof WebknossosError) {
     print(error.message)
+    return 1
+  }
+  // A task that failed on every attempt: its log follows, as it was written.
+  if (error instanceof TaskFailedError) {
+    print(error.message.split('\n')[0])
+    process.stderr.write(`${error.log.replace(/^/gm, '  | ')}\n`)
     return 1
   }
   const message = error instanceof Error ? error.message || error.name : String(error)
@@ -87,12 +97,15 @@ export async function main(argv: string[]): Promise<number> {
     if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0)
     throw error
   })
-  // The first Ctrl-C aborts the running operation (which cleans up); the second quits at once.
-  process.on('SIGINT', () => {
-    if (runtime.signal.aborted) process.exit(130)
-    process.stderr.write(`${prefix}: stopping (press Ctrl-C again to quit at once)\n`)
-    runtime.controller.abort(new AbortError('interrupted'))
-  })
+  // The first Ctrl-C (or a scheduler's SIGTERM) aborts the running operation, which cleans up;
+  // the second quits at once.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => {
+      if (runtime.signal.aborted) process.exit(130)
+      process.stderr.write(`${prefix}: stopping (${signal === 'SIGINT' ? 'press Ctrl-C again to quit at once' : signal})\n`)
+      runtime.controller.abort(new AbortError('interrupted'))
+    })
+  }
   try {
     await program.parseAsync(argv)
     return 0

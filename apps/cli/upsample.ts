@@ -3,16 +3,16 @@ import type { Command } from 'commander'
 import { type Dataset, type Layer, Mag, type SamplingMode } from '../../index'
 import { UsageError, defineCommand, jobsOption, openDataset, quietOption, say } from './common'
 import { checkedPlan, describePlan, formatSteps, runWithReport, samplingModeOption } from './downsample'
+import { type DistributionOptions, distributionOptions, withExecutor } from './distribution'
 import { parseMag, parsePositiveInt } from './options'
 
-interface Options {
+interface Options extends DistributionOptions {
   layer?: string
   from: Mag
   min: Mag
   samplingMode: SamplingMode
   bufferEdgeLen?: number
   compress: boolean
-  jobs?: number
   quiet?: boolean
 }
 
@@ -25,7 +25,7 @@ export function layerOrOnly(dataset: Dataset, name: string | undefined, command:
 }
 
 export function register(program: Command): void {
-  defineCommand(program, 'upsample', 'Create the finer mags of a layer from a coarser mag (nearest neighbour)')
+  const command = defineCommand(program, 'upsample', 'Create the finer mags of a layer from a coarser mag (nearest neighbour)')
     .argument('<dataset>', 'dataset directory')
     .option('-l, --layer <name>', 'layer to upsample (required unless the dataset has one layer)')
     .requiredOption('--from <mag>', 'mag to start from', parseMag)
@@ -35,7 +35,7 @@ export function register(program: Command): void {
     .option('--no-compress', 'write uncompressed (raw) mags')
     .addOption(jobsOption())
     .addOption(quietOption())
-    .action(async (path: string, opts: Options) => {
+  distributionOptions(command).action(async (path: string, opts: Options) => {
       const dataset = await openDataset(path)
       const layer = layerOrOnly(dataset, opts.layer, 'upsample')
       const plan = await checkedPlan(layer, () =>
@@ -47,7 +47,8 @@ export function register(program: Command): void {
       }
       say(describePlan(plan))
       const start = performance.now()
-      for (const line of formatSteps(layer.name, await runWithReport(plan, opts))) say(line)
+      const reports = await withExecutor(opts, (executor) => runWithReport(plan, executor, opts))
+      for (const line of formatSteps(layer.name, reports)) say(line)
       say(`${layer.name}: upsampled in ${((performance.now() - start) / 1000).toFixed(2)} s`)
     })
 }

@@ -3,13 +3,18 @@ import { basename, dirname, join, relative, resolve } from 'node:path'
 import { WebknossosError, invalidArgument } from '../errors'
 import { type MagLike, toMag } from '../geometry/mag'
 import { type Vec3, formatVec3, vecEquals } from '../geometry/vec3'
+import { copyMag } from '../execution/copy-mag'
+import { type ImportImagesOptions, addLayerFromImages } from '../images/import-images'
+import type { Distributable } from '../execution/executor'
+import { LocalExecutor } from '../execution/local-executor'
+import { finishStep } from '../execution/step'
 import { type LongOp, checkLongOp } from '../native/long-op'
 import { withDirectoryLock } from '../storage/directory-lock'
 import type { DType } from '../storage/dtype'
 import { copyTree, exists, makeDirectory, makeSymlink, move, readText, remove, writeFileAtomically } from '../storage/files'
 import { DATA_FORMATS, type DataFormat } from '../storage/mag-array'
 import { dtypePerLayerToPerChannel, fromElementClass, normalizeDtypePerChannel, toElementClass } from './element-class'
-import { type AddMagOptions, Layer } from './layer'
+import { type AddMagOptions, Layer, createMagArray } from './layer'
 import { checkLayerName } from './paths'
 import {
   type Category,
@@ -40,7 +45,7 @@ export interface AddLayerOptions {
   dataFormat?: DataFormat
 }
 
-export interface CopyDatasetOptions extends LongOp {
+export interface CopyDatasetOptions extends LongOp, Distributable {
   scale?: Vec3
   /** The layers to copy (default: all). */
   layers?: string[]
@@ -213,6 +218,14 @@ export class Dataset {
     return this.getLayer(name)
   }
 
+  /**
+   * Adds layer `name` from a folder of 2D slices (TIFF, PNG, JPEG), slice k at z = k, written
+   * uncompressed at mag 1; see `addLayerFromImages`.
+   */
+  async addLayerFromImages(imageDir: string, name: string, opts: ImportImagesOptions = {}): Promise<Layer> {
+    return addLayerFromImages(this, imageDir, name, opts)
+  }
+
   /** The existing layer if its category, dtype and channels match; otherwise a new one. */
   async getOrAddLayer(name: string, category: Category, opts: AddLayerOptions = {}): Promise<Layer> {
     const existing = this.#layers.get(name)
@@ -330,21 +343,27 @@ export class Dataset {
         })
       }
     }
-    const mags = []
+    // Each mag is registered once its data is complete, so that the copy's properties never
+    // name a mag that is still being written.
+    const copies = []
     for (const { layer, mag, options } of steps) {
       const source = layer.getMag(mag)
-      mags.push({ source, target: await target.getLayer(layer.name).addMag(source.mag, options) })
+      const into = target.getLayer(layer.name)
+      const array = await createMagArray(join(into.path, mag), into.magSpec(options), true)
+      const box = layer.boundingBox.alignWithMag(source.mag, { ceil: true }).inMag(source.mag)
+      copies.push({ source, into, array, box, shards: box.isEmpty() ? [] : await source.array.copyTargets(array, box) })
     }
-    const copies = mags
-      .map(({ source, target }) => ({ source, target, box: source.layer.boundingBox.alignWithMag(source.mag, { ceil: true }).inMag(source.mag) }))
-      .filter(({ box }) => !box.isEmpty())
-    const shards = await Promise.all(copies.map(({ source, target, box }) => source.array.copyTargets(target.array, box)))
-    const total = shards.reduce((n, s) => n + s.length, 0)
+    const executor = opts.executor ?? new LocalExecutor({ jobs: opts.jobs })
+    const total = copies.reduce((n, c) => n + c.shards.length, 0)
     let before = 0
-    for (const [i, { source, target: mag, box }] of copies.entries()) {
-      const onProgress = (p: { done: number }) => opts.onProgress?.({ done: before + p.done, total })
-      await source.array.copyTo(mag.array, box, shards[i], { ...opts, onProgress })
-      before += shards[i].length
+    for (const { source, into, array, box, shards } of copies) {
+      const offset = before
+      const onProgress = (p: { done: number }) => opts.onProgress?.({ done: offset + p.done, total })
+      const copy = { source: source.array, target: array, sourceMag: source.name, targetMag: source.name, box, dataset: this.path, layer: source.layer.name }
+      await copyMag(copy, shards, { executor, signal: opts.signal, onProgress })
+      await into.register(source.mag, array)
+      await finishStep(array)
+      before += shards.length
     }
     return target
   }

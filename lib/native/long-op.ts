@@ -36,13 +36,25 @@ export async function runNative<T>(
   const signal = opts?.signal
   const onAbort = () => flag.abort()
   signal?.addEventListener('abort', onAbort, { once: true })
-  const onProgress = (done: number, total: number) => opts?.onProgress?.({ done, total })
+  // Reports of native threads arrive through the event loop: those still queued when the call
+  // has finished are dropped, so that they never follow the caller's next reports.
+  // The call's success is its last report, wherever the native one is.
+  let finished = false
+  let last: Progress | undefined
+  const onProgress = (done: number, total: number) => {
+    if (finished) return
+    last = { done, total }
+    opts?.onProgress?.(last)
+  }
   try {
-    return await nativeCall(() => start(flag, onProgress, opts?.jobs))
+    const result = await nativeCall(() => start(flag, onProgress, opts?.jobs))
+    if (last && last.done < last.total) opts?.onProgress?.({ done: last.total, total: last.total })
+    return result
   } catch (error) {
     if (error instanceof AbortError && signal) throw new AbortError(undefined, { cause: signal.reason })
     throw error
   } finally {
+    finished = true
     signal?.removeEventListener('abort', onAbort)
   }
 }

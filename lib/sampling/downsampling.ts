@@ -5,6 +5,7 @@ import { Mag, type MagLike, toMag } from '../geometry/mag'
 import type { Layer } from '../model/layer'
 import type { MagView } from '../model/mag-view'
 import type { SamplingTimings } from '../native/binding'
+import type { Distributable } from '../execution/executor'
 import type { LongOp } from '../native/long-op'
 import { type SamplingMode, downsamplingMags, magsToUpsample, orderMagList, samplingSetup } from './ladder'
 import { SamplingPlan } from './plan'
@@ -13,7 +14,7 @@ export type InterpolationMode = 'default' | 'median' | 'mode' | 'nearest' | 'bil
 
 export const INTERPOLATION_MODES: readonly InterpolationMode[] = ['default', 'median', 'mode', 'nearest', 'bilinear', 'bicubic', 'max', 'min']
 
-export interface SamplingOptions extends LongOp {
+export interface SamplingOptions extends LongOp, Distributable {
   /** LZ4HC-compress the new mags (default true when downsampling). */
   compress?: boolean
   /** Edge (in target voxels) of the tiles the linear modes resample on their own; default min(256, file edge). */
@@ -101,6 +102,6 @@ function coarsestMagView(layer: Layer): MagView {
 }
 
 /** Runs `plan` with the long-operation options of the call that made it. */
-export async function runPlan(plan: Promise<SamplingPlan>, opts: LongOp): Promise<SamplingTimings[]> {
+export async function runPlan(plan: Promise<SamplingPlan>, opts: LongOp & Distributable): Promise<SamplingTimings[]> {
   return (await plan).run(opts)
 }

@@ -1,7 +1,7 @@
 // The plan of a downsampling or upsampling: every decision (mags, factors, interpolation,
 // target layout, the shards each step writes) is made here, once, before anything is written.
-// `Layer.downsample`, the CLI and the executors all run plans, so none of them re-derives a rule.
-import { join } from 'node:path'
+// `Layer.downsample` and the CLI run plans on any executor, so none of them re-derives a rule.
+import { join, resolve } from 'node:path'
 import { WebknossosError, invalidArgument } from '../errors'
 import type { BoundingBox } from '../geometry/bounding-box'
 import type { Mag } from '../geometry/mag'
@@ -10,9 +10,12 @@ import { createMagArray } from '../model/layer'
 import type { Layer } from '../model/layer'
 import type { MagView } from '../model/mag-view'
 import type { SamplingTimings } from '../native/binding'
-import { type LongOp, checkLongOp, runNative } from '../native/long-op'
-import { native } from '../native/native'
-import type { ArraySpec } from '../storage/mag-array'
+import { type Distributable } from '../execution/executor'
+import { LocalExecutor } from '../execution/local-executor'
+import { finishStep, runStep } from '../execution/step'
+import type { SampleJob, TaskResult } from '../execution/task'
+import { type LongOp, checkLongOp } from '../native/long-op'
+import { type ArraySpec, SHARD_WRITER_BYTES } from '../storage/mag-array'
 import { targetShards } from '../storage/shards'
 
 /** One step: `target` made from `source`; boxes in each mag's voxels. */
@@ -28,12 +31,10 @@ export interface PlannedStep {
 }
 
 /**
- * Bytes one task of a plan holds at most, per native thread: the source of one tile (16 MiB)
- * and its result, plus two batches of the shard being written (16 MiB each) per task. None of it
- * grows with the layer or the mag factors.
+ * Bytes a sampling task holds at most per native thread: the source of one tile (16 MiB) and
+ * its result. None of it grows with the layer or the mag factors.
  */
 const TILE_BYTES = 16 << 20
-const BATCH_BYTES = 16 << 20
 
 /** The per-axis factor between two mags, which must divide each other. */
 function factorsBetween(fine: Mag, coarse: Mag): Vec3 {
@@ -107,40 +108,62 @@ export class SamplingPlan {
     return this.steps.reduce((n, s) => n + s.shards.length, 0)
   }
 
-  /** Working memory of one task (one target shard at a time) on `threads` native threads. */
+  /** Working memory of one task on `threads` native threads: tiles, and the shard being written. */
   taskMemory(threads: number): number {
-    return 2 * BATCH_BYTES + threads * 2 * TILE_BYTES
+    return SHARD_WRITER_BYTES + threads * 2 * TILE_BYTES
   }
 
   /**
-   * Runs the steps on this process's native threads, one after the other, with one running
-   * progress total over all target shards. A mag is registered in the properties only when its
-   * step is complete; an aborted or failed run leaves only whole shards behind, and running the
-   * plan again rewrites the unfinished step.
+   * Runs the steps one after the other on `executor` (this process's native threads by default),
+   * with one running progress total over all target shards. A mag is registered in the
+   * properties only when its step is complete; a run that is started again after a crash or an
+   * abort resumes the unfinished step, skipping the target shards that are complete.
    */
-  async run(opts: LongOp = {}): Promise<SamplingTimings[]> {
+  async run(opts: LongOp & Distributable = {}): Promise<SamplingTimings[]> {
+    checkLongOp(opts)
+    const executor = opts.executor ?? new LocalExecutor({ jobs: opts.jobs })
     const timings: SamplingTimings[] = []
     let before = 0
     const total = this.total
     for (const step of this.steps) {
       const source = this.layer.getMag(step.source)
       const target = await createMagArray(join(this.layer.path, step.target.toLayerName()), this.spec, true)
-      const onProgress = (p: { done: number }) => opts.onProgress?.({ done: before + p.done, total })
-      const job = {
-        sourceOffset: [...step.sourceBox.topLeft],
-        sourceSize: [...step.sourceBox.size],
-        targetOffset: [...step.targetBox.topLeft],
-        targetSize: [...step.targetBox.size],
-        factors: [...step.factors],
+      const offset = before
+      const onProgress = (p: { done: number }) => opts.onProgress?.({ done: offset + p.done, total })
+      const job: SampleJob = {
+        sourceOffset: step.sourceBox.topLeft,
+        sourceSize: step.sourceBox.size,
+        targetOffset: step.targetBox.topLeft,
+        targetSize: step.targetBox.size,
+        factors: step.factors,
         mode: this.mode,
         bufferEdgeLen: this.bufferEdgeLen,
       }
-      const shards = step.shards.map((s) => [...s]) as [number, number, number][]
-      const [from, to] = [await source.array.handle(), await target.handle()]
-      timings.push(await runNative({ ...opts, onProgress }, (flag, report, jobs) => native.sampleArray(from, to, job, shards, jobs, report, flag)))
+      // Tasks may run in other directories and on other machines: their paths are absolute.
+      const from = { path: resolve(source.array.path), mag: source.name }
+      const to = { path: resolve(target.path), mag: step.target.toLayerName() }
+      const memory = this.taskMemory(executor.threadsPerTask)
+      const { dataset, name: layer } = { dataset: resolve(this.layer.dataset.path), name: this.layer.name }
+      const results = await runStep(
+        target,
+        { kind: 'sample', source: from.path, job, spec: this.spec },
+        { shards: step.shards, task: (shards, index, run) => ({ kind: 'sample', run, index, dataset, layer, shards, memory, source: from, target: to, job }) },
+        { executor, signal: opts.signal, onProgress },
+      )
+      timings.push(sumTimings(results))
       await this.layer.register(step.target, target)
+      await finishStep(target)
       before += step.shards.length
     }
     return timings
   }
+}
+
+function sumTimings(results: readonly TaskResult[]): SamplingTimings {
+  const sum: SamplingTimings = { files: 0, readSeconds: 0, kernelSeconds: 0, compressSeconds: 0, writeSeconds: 0 }
+  for (const { timings } of results) {
+    if (!timings) continue
+    for (const key of Object.keys(sum) as (keyof SamplingTimings)[]) sum[key] += timings[key]
+  }
+  return sum
 }
