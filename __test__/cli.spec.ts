@@ -18,7 +18,7 @@ const haveTiffStack = existsSync(tiffStack)
 const tiffTest = haveTiffStack ? test : (skipReason(`the TIFF stack fixture is missing (${tiffStack})`), test.skip)
 const tiffReferenceTest = haveTiffStack && python ? test : (skipReason('the TIFF stack or the Python reference (with Pillow) is missing'), test.skip)
 
-const COMMANDS = ['info', 'downsample', 'upsample', 'compress', 'convert', 'copy-dataset', 'export-tiff', 'check-equality', 'demo']
+const COMMANDS = ['info', 'downsample', 'upsample', 'compress', 'convert', 'copy-dataset', 'export-tiff', 'check-equality', 'demo', 'run-task']
 
 /** A failed run: the exit code, exactly one stderr line `wk <command>: ...`, and what it says. */
 function assertFailure(t: ExecutionContext, result: CliResult, command: string, code: number, pattern?: RegExp): void {
@@ -645,7 +645,7 @@ test('option parsers accept what they document and reject the rest', async (t) =
 })
 
 test('slices sort naturally', async (t) => {
-  const { sortNaturally } = await import('../apps/cli/images')
+  const { sortNaturally } = await import('../lib/images/image-stack')
   t.deepEqual(sortNaturally(['10.tif', '2.tif', '1.tif', 'img_100.png', 'img_20.png']), ['1.tif', '2.tif', '10.tif', 'img_20.png', 'img_100.png'])
   t.deepEqual(sortNaturally(['z10.TIF', 'Z9.tif']), ['Z9.tif', 'z10.TIF'])
 })
