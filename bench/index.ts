@@ -1,11 +1,12 @@
-// `npm run bench [-- wkw|zarr|downsample]`: benchmarks, never part of `npm test`.
+// `npm run bench [-- wkw|zarr|downsample|executors]`: benchmarks, never part of `npm test`.
 import { availableParallelism } from 'node:os'
 import { benchDownsample } from './downsample'
+import { benchExecutors } from './executors'
 import { benchRoot } from './util'
 import { benchWkw } from './wkw'
 import { benchZarr } from './zarr'
 
-const suites: Record<string, () => Promise<void>> = { wkw: benchWkw, zarr: benchZarr, downsample: benchDownsample }
+const suites: Record<string, () => Promise<void>> = { wkw: benchWkw, zarr: benchZarr, downsample: benchDownsample, executors: benchExecutors }
 
 // The benches write slabs smaller than a shard on purpose, as pipelines do; the warning that
 // such writes read and rewrite the shard would repeat for every slab.

@@ -44,8 +44,8 @@ export async function timed<T>(work: () => Promise<T>): Promise<{ value: T; seco
 
 export const seconds = (s: number): string => `${s.toFixed(2)} s`
 
-export function printTable(title: string, rows: Row[]): void {
-  const headers: Row = { what: title, ours: 'webknossos (Node)', reference: 'Python reference', ratio: 'ratio' }
+export function printTable(title: string, rows: Row[], names: Omit<Row, 'what'> = { ours: 'webknossos (Node)', reference: 'Python reference', ratio: 'ratio' }): void {
+  const headers: Row = { what: title, ...names }
   const all = [headers, ...rows]
   const width = (k: keyof Row) => Math.max(...all.map((r) => r[k].length))
   const line = (r: Row) => `| ${(['what', 'ours', 'reference', 'ratio'] as const).map((k) => r[k].padEnd(width(k))).join(' | ')} |`
