@@ -4,6 +4,7 @@
 use crate::control::{AbortFlag, JobControl, ProgressCallback};
 use crate::formats;
 use crate::lock::HeldLock;
+use crate::store::{remote_options, StorageOptions};
 use crate::task::{spawn, Work};
 use array::{ArrayInfo as CoreInfo, ChunkedArray, Compression, DataFormat};
 use napi::bindgen_prelude::{AsyncTask, Uint8Array};
@@ -109,16 +110,18 @@ impl NativeArray {
     }
 }
 
-/// Opens the array in the directory `path`, whatever its format.
+/// Opens the array at `path` (a directory or a URL), whatever its format.
 #[napi(ts_return_type = "Promise<NativeArray>")]
-pub fn open_array(path: String) -> AsyncTask<Work<NativeArray>> {
-    spawn(move || Ok(NativeArray { array: formats::open(&path)? }))
+pub fn open_array(path: String, storage: Option<StorageOptions>) -> AsyncTask<Work<NativeArray>> {
+    let options = remote_options(storage);
+    spawn(move || Ok(NativeArray { array: formats::open(&path, &options)? }))
 }
 
-/// Creates an array in the directory `path`: `ERR_WK_ALREADY_EXISTS` if it holds one.
+/// Creates an array at `path` (a directory or a URL): `ERR_WK_ALREADY_EXISTS` if it holds one.
 #[napi(ts_return_type = "Promise<NativeArray>")]
-pub fn create_array(path: String, spec: ArraySpec) -> AsyncTask<Work<NativeArray>> {
-    spawn(move || Ok(NativeArray { array: formats::create(&path, &to_core_info(&spec)?)? }))
+pub fn create_array(path: String, spec: ArraySpec, storage: Option<StorageOptions>) -> AsyncTask<Work<NativeArray>> {
+    let options = remote_options(storage);
+    spawn(move || Ok(NativeArray { array: formats::create(&path, &to_core_info(&spec)?, &options)? }))
 }
 
 #[napi]

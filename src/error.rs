@@ -13,6 +13,7 @@ pub fn code(kind: ErrorKind) -> &'static str {
         ErrorKind::InvalidArgument => "ERR_WK_INVALID_ARGUMENT",
         ErrorKind::Corrupt => "ERR_WK_CORRUPT",
         ErrorKind::Io => "ERR_WK_IO",
+        ErrorKind::ReadOnly => "ERR_WK_READ_ONLY",
         ErrorKind::Cancelled => "ABORT_ERR",
     }
 }

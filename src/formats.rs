@@ -2,12 +2,12 @@
 
 use array::{ArrayInfo, ChunkedArray, DataFormat};
 use std::sync::Arc;
-use storage::{LocalStore, Store};
+use storage::{RemoteOptions, Store};
 use voxel::{Error, ErrorKind, Result};
 
-/// Opens the array in directory `path`, by the metadata file it holds.
-pub fn open(path: &str) -> Result<Arc<dyn ChunkedArray>> {
-    let store: Arc<dyn Store> = Arc::new(LocalStore::new(path));
+/// Opens the array at `path` (a directory or a URL), by the metadata file it holds.
+pub fn open(path: &str, options: &RemoteOptions) -> Result<Arc<dyn ChunkedArray>> {
+    let store: Arc<dyn Store> = storage::open_location(path, options)?;
     if store.open(wkw::HEADER_FILE)?.is_some() {
         return Ok(Arc::new(wkw::open(store)?));
     }
@@ -25,9 +25,9 @@ pub fn open(path: &str) -> Result<Arc<dyn ChunkedArray>> {
     ))
 }
 
-/// Creates an array of `info` in directory `path`.
-pub fn create(path: &str, info: &ArrayInfo) -> Result<Arc<dyn ChunkedArray>> {
-    let store: Arc<dyn Store> = Arc::new(LocalStore::new(path));
+/// Creates an array of `info` at `path` (a directory or a URL).
+pub fn create(path: &str, info: &ArrayInfo, options: &RemoteOptions) -> Result<Arc<dyn ChunkedArray>> {
+    let store: Arc<dyn Store> = storage::open_location(path, options)?;
     match info.data_format {
         DataFormat::Wkw => Ok(Arc::new(wkw::create(store, wkw_header(info)?)?)),
         DataFormat::Zarr3 | DataFormat::Zarr => Ok(Arc::new(zarr::create(store, info)?)),

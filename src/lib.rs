@@ -7,4 +7,5 @@ mod error;
 mod formats;
 mod lock;
 mod sampling;
+mod store;
 mod task;

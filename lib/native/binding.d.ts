@@ -25,6 +25,17 @@ export declare class NativeArray {
   lockAll(): Promise<HeldLock>
 }
 
+export declare class NativeStore {
+  /** The content of `key`, `null` when it does not exist. */
+  get(key: string): Promise<Buffer | null>
+  /** Replaces `key` with `bytes` in one step. */
+  put(key: string, bytes: Buffer): Promise<void>
+  /** Names directly under `prefix`. */
+  list(prefix: string): Promise<string[]>
+  /** Deletes `key` and everything under it. */
+  deleteTree(key: string): Promise<void>
+}
+
 export interface ArrayInfo {
   /** "wkw", "zarr3" or "zarr". */
   dataFormat: string
@@ -54,14 +65,17 @@ export interface ArraySpec {
  */
 export declare function copyArray(source: NativeArray, target: NativeArray, offset: Array<number>, shape: Array<number>, shards: Array<[number, number, number]>, jobs?: number | undefined | null, onProgress?: ((done: number, total: number) => void) | undefined | null, abort?: AbortFlag | undefined | null): Promise<void>
 
-/** Creates an array in the directory `path`: `ERR_WK_ALREADY_EXISTS` if it holds one. */
-export declare function createArray(path: string, spec: ArraySpec): Promise<NativeArray>
+/** Creates an array at `path` (a directory or a URL): `ERR_WK_ALREADY_EXISTS` if it holds one. */
+export declare function createArray(path: string, spec: ArraySpec, storage?: StorageOptions | undefined | null): Promise<NativeArray>
 
 /** Takes the exclusive lock of directory `path`, waiting on a worker thread until it is free. */
 export declare function lockDirectory(path: string): Promise<HeldLock>
 
-/** Opens the array in the directory `path`, whatever its format. */
-export declare function openArray(path: string): Promise<NativeArray>
+/** Opens the array at `path` (a directory or a URL), whatever its format. */
+export declare function openArray(path: string, storage?: StorageOptions | undefined | null): Promise<NativeArray>
+
+/** The store rooted at `location`. */
+export declare function openStore(location: string, storage?: StorageOptions | undefined | null): Promise<NativeStore>
 
 /**
  * Puts the files of `replacement`, an array beside `target`, in place of `target`'s in one step,
@@ -93,4 +107,12 @@ export interface SamplingTimings {
   kernelSeconds: number
   compressSeconds: number
   writeSeconds: number
+}
+
+/** Endpoint and credentials of an S3 location; unset fields come from the AWS variables. */
+export interface StorageOptions {
+  endpoint?: string
+  region?: string
+  accessKeyId?: string
+  secretAccessKey?: string
 }

@@ -139,7 +139,14 @@ impl<F: ShardFormat> ShardedArray<F> {
     }
 
     /// Reads the chunk in `slot` of `open` into `out` (one chunk); `false` when it is not stored.
-    fn read_chunk(&self, format: &F, open: &OpenShard<F::Encoding>, slot: u64, out: &mut [u8]) -> Result<bool> {
+    fn read_chunk(
+        &self,
+        format: &F,
+        open: &OpenShard<F::Encoding>,
+        slot: u64,
+        out: &mut [u8],
+        prefetched: &Prefetched,
+    ) -> Result<bool> {
         let Some((start, end)) = open.layout.span(slot) else { return Ok(false) };
         if end > open.file.len() {
             return Err(Error::corrupt(
@@ -152,7 +159,10 @@ impl<F: ShardFormat> ShardedArray<F> {
             if len != out.len() as u64 {
                 return Err(Error::corrupt(&open.location, format!("Chunk {slot} has {len} bytes, not {}", out.len())));
             }
-            open.file.read_at(out, start)?;
+            match prefetched.get(start, end) {
+                Some(bytes) => out.copy_from_slice(&bytes),
+                None => open.file.read_at(out, start)?,
+            }
             return Ok(true);
         }
         if len > stored_bound(out.len()) {
@@ -160,6 +170,9 @@ impl<F: ShardFormat> ShardedArray<F> {
                 &open.location,
                 format!("Chunk {slot} of {len} bytes is longer than any encoding of {} bytes", out.len()),
             ));
+        }
+        if let Some(stored) = prefetched.get(start, end) {
+            return format.decode(open.layout.encoding, &stored, out, &open.location).map(|()| true);
         }
         with_buffer(&STORED, len as usize, |stored| {
             open.file.read_at(stored, start)?;
@@ -210,6 +223,9 @@ impl<F: ShardFormat> ShardedArray<F> {
         let hi = [0, 1, 2].map(|i| (local.max()[i] - 1) / chunk[i]);
         const STAGING_BYTES: usize = 512 << 10;
         let per_row = (STAGING_BYTES / chunk_bytes).max(1) as u64;
+        let slots = (lo[2]..=hi[2])
+            .flat_map(|cz| (lo[1]..=hi[1]).flat_map(move |cy| (lo[0]..=hi[0]).map(move |cx| format.slot([cx, cy, cz]))));
+        let prefetched = Prefetched::read_batched(open, slots, stored_bound(chunk_bytes))?;
         let rows: Vec<[u64; 3]> = (lo[2]..=hi[2])
             .flat_map(|cz| {
                 (lo[1]..=hi[1])
@@ -229,7 +245,7 @@ impl<F: ShardFormat> ShardedArray<F> {
                     for cx in first..=last {
                         let slot = format.slot([cx, cy, cz]);
                         let chunk_box = chunk_box(format, origin, slot);
-                        if !self.read_chunk(format, open, slot, block)? {
+                        if !self.read_chunk(format, open, slot, block, &prefetched)? {
                             block.fill(0);
                         }
                         let region = chunk_box.intersect(&row_box).expect("chunk of the row");
@@ -365,18 +381,20 @@ fn slot_of<F: ShardFormat>(format: &F, chunk: &BoundingBox) -> u64 {
     format.slot([0, 1, 2].map(|i| (chunk.min[i] % shard_shape[i]) / chunk.size[i]))
 }
 
-/// The stored bytes of a batch of chunks, read in one call: chunks a shard writer appended in
-/// slot order lie back to back, and one read of them is far cheaper than a read per chunk.
+/// The stored bytes of a batch of chunks, read ahead: chunks a shard writer appended in slot
+/// order lie back to back, and one read of them is far cheaper than a read per chunk; from a
+/// remote store, the chunks of a whole read go in a few coalesced requests at once.
 #[derive(Default)]
 struct Prefetched {
-    start: u64,
-    bytes: Bytes,
+    /// Segments of the file by start offset, not overlapping.
+    segments: Vec<(u64, Bytes)>,
 }
 
 /// Gaps between the chunks of a batch beyond this share of the bytes read make a prefetch wasteful.
 const MAX_PREFETCH_WASTE: u64 = 1 << 20;
 
 impl Prefetched {
+    /// The span from the first to the last chunk of `slots` in one read.
     fn read<E>(open: &OpenShard<E>, slots: impl Iterator<Item = u64>) -> Result<Prefetched> {
         let spans: Vec<(u64, u64)> = slots.filter_map(|slot| open.layout.span(slot)).collect();
         let (Some(start), Some(end)) = (spans.iter().map(|s| s.0).min(), spans.iter().map(|s| s.1).max()) else {
@@ -389,14 +407,33 @@ impl Prefetched {
         }
         let mut bytes = vec![0u8; (end - start) as usize];
         open.file.read_at(&mut bytes, start)?;
-        Ok(Prefetched { start, bytes: bytes.into() })
+        Ok(Prefetched { segments: vec![(start, bytes.into())] })
+    }
+
+    /// Each chunk of `slots` in one call to the store, when its reads are requests; nothing
+    /// otherwise. Spans that are not plausible are left to the checks of the reads per chunk.
+    fn read_batched<E>(open: &OpenShard<E>, slots: impl Iterator<Item = u64>, max_len: u64) -> Result<Prefetched> {
+        if !open.file.batch_reads() {
+            return Ok(Prefetched::default());
+        }
+        let mut spans: Vec<(u64, u64)> = slots
+            .filter_map(|slot| open.layout.span(slot))
+            .filter(|&(start, end)| start < end && end <= open.file.len() && end - start <= max_len)
+            .collect();
+        spans.sort_unstable();
+        spans.dedup();
+        spans.dedup_by(|next, previous| next.0 < previous.1);
+        let bytes = open.file.read_ranges(&spans)?;
+        Ok(Prefetched { segments: spans.iter().map(|s| s.0).zip(bytes).collect() })
     }
 
     /// The bytes from `start` to `end` of the file, sharing the prefetched buffer.
     fn get(&self, start: u64, end: u64) -> Option<Bytes> {
-        let from = start.checked_sub(self.start)? as usize;
+        let i = self.segments.partition_point(|(s, _)| *s <= start).checked_sub(1)?;
+        let (segment_start, bytes) = &self.segments[i];
+        let from = (start - segment_start) as usize;
         let to = from + (end - start) as usize;
-        (to <= self.bytes.len()).then(|| self.bytes.slice(from..to))
+        (to <= bytes.len()).then(|| bytes.slice(from..to))
     }
 }
 
@@ -433,7 +470,7 @@ impl<F: ShardFormat> ChunkSource for Overlay<'_, F> {
                 let stored = self.array.stored_chunk(self.format, old, slot, &self.prefetched)?;
                 return Ok(stored.map_or(Chunk::Zero, Chunk::Stored));
             }
-            Some(old) => self.array.read_chunk(self.format, old, slot, buffer)?,
+            Some(old) => self.array.read_chunk(self.format, old, slot, buffer, &self.prefetched)?,
             None => false,
         };
         match overlap {

@@ -1,5 +1,6 @@
 //! The contract of a byte store.
 
+use bytes::Bytes;
 use std::fmt;
 use std::sync::Arc;
 use voxel::Result;
@@ -69,6 +70,25 @@ pub trait StoredFile: Send + Sync {
     /// Fills `buf` from `offset`; bytes beyond the end of the file are `Corrupt`.
     fn read_at(&self, buf: &mut [u8], offset: u64) -> Result<()>;
 
+    /// The bytes of each range `[start, end)`, in one call where the store can do better than
+    /// one read per range.
+    fn read_ranges(&self, ranges: &[(u64, u64)]) -> Result<Vec<Bytes>> {
+        ranges
+            .iter()
+            .map(|&(start, end)| {
+                let mut bytes = vec![0u8; end.saturating_sub(start) as usize];
+                self.read_at(&mut bytes, start)?;
+                Ok(Bytes::from(bytes))
+            })
+            .collect()
+    }
+
+    /// Whether each read costs a request, so that readers should gather theirs into
+    /// [`StoredFile::read_ranges`].
+    fn batch_reads(&self) -> bool {
+        false
+    }
+
     /// Whether the key still names this file (another writer may have replaced it since).
     fn is_current(&self) -> bool;
 }
@@ -110,4 +130,13 @@ impl LockGuard {
     pub fn new(release: impl Send + Sync + 'static) -> Self {
         LockGuard { _release: Box::new(release) }
     }
+}
+
+/// Deletes `key` and every key under it, for stores whose "directories" are only prefixes of
+/// keys (object stores; memory).
+pub fn delete_tree(store: &dyn Store, key: &str) -> Result<()> {
+    for name in store.list(key)? {
+        delete_tree(store, &format!("{key}/{name}"))?;
+    }
+    store.delete(key)
 }

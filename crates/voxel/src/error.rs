@@ -12,6 +12,8 @@ pub enum ErrorKind {
     /// Bytes on disk that no valid writer could have produced.
     Corrupt,
     Io,
+    /// A write to a location that cannot be written (a web server).
+    ReadOnly,
     Cancelled,
 }
 
