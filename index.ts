@@ -1,5 +1,6 @@
 export { BoundingBox } from './lib/geometry/bounding-box'
-export { type AddLayerOptions, type CopyDatasetOptions, Dataset } from './lib/model/dataset'
+export { type AddLayerOptions, type CopyDatasetOptions, Dataset, type LocationOptions } from './lib/model/dataset'
+export type { StorageOptions } from './lib/storage/location'
 export { type DType, type TypedArray, DTYPES, dtypeSize } from './lib/storage/dtype'
 export { AbortError, type ErrorCode, WebknossosError } from './lib/errors'
 export { type AddMagOptions, Layer } from './lib/model/layer'

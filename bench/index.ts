@@ -1,12 +1,13 @@
-// `npm run bench [-- wkw|zarr|downsample|executors]`: benchmarks, never part of `npm test`.
+// `npm run bench [-- wkw|zarr|downsample|executors|remote]`: benchmarks, never part of `npm test`.
 import { availableParallelism } from 'node:os'
 import { benchDownsample } from './downsample'
 import { benchExecutors } from './executors'
+import { benchRemote } from './remote'
 import { benchRoot } from './util'
 import { benchWkw } from './wkw'
 import { benchZarr } from './zarr'
 
-const suites: Record<string, () => Promise<void>> = { wkw: benchWkw, zarr: benchZarr, downsample: benchDownsample, executors: benchExecutors }
+const suites: Record<string, () => Promise<void>> = { wkw: benchWkw, zarr: benchZarr, downsample: benchDownsample, executors: benchExecutors, remote: benchRemote }
 
 // The benches write slabs smaller than a shard on purpose, as pipelines do; the warning that
 // such writes read and rewrite the shard would repeat for every slab.

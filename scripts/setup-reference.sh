@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 [ -x .venv-ref/bin/python ] || python3 -m venv .venv-ref
 .venv-ref/bin/pip install -q --disable-pip-version-check \
-  wkw==1.1.24 webknossos==4.3.3 numpy scipy pillow
+  wkw==1.1.24 'webknossos[s3]==4.3.3' numpy scipy pillow
 .venv-ref/bin/python -c "import wkw, webknossos, scipy" 2>/dev/null

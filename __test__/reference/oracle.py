@@ -4,6 +4,7 @@ Usage: python oracle.py '<json request>'. Voxel data travels through files of ra
 (C, X, Y, Z) Fortran order both libraries use; results are printed as JSON.
 """
 import json
+import os
 import sys
 
 import numpy as np
@@ -86,12 +87,22 @@ def downsample_cube(r):
     return answer
 
 
+def dataset_path(path):
+    """A local path, or an s3:// URL on the endpoint and with the keys of the AWS variables: the
+    form today's webknossos needs to reach an S3 server other than AWS's."""
+    if not path.startswith("s3://"):
+        return path
+    from upath import UPath
+
+    return UPath(path, endpoint_url=os.environ["AWS_ENDPOINT_URL"], key=os.environ["AWS_ACCESS_KEY_ID"], secret=os.environ["AWS_SECRET_ACCESS_KEY"])
+
+
 def dataset_describe(r):
     """Opens a dataset with today's webknossos and reports its layers and mags; every mag's
     voxels in the layer box (aligned to the mag) go to a file in r["out"]."""
     import webknossos as wk
 
-    ds = wk.Dataset.open(r["path"])
+    ds = wk.Dataset.open(dataset_path(r["path"]))
     layers = []
     for name, layer in ds.layers.items():
         bbox = layer.bounding_box
@@ -134,7 +145,7 @@ def dataset_create(r):
     import webknossos as wk
     from cluster_tools import SequentialExecutor
 
-    ds = wk.Dataset(r["path"], voxel_size=tuple(r["voxelSize"]))
+    ds = wk.Dataset(dataset_path(r["path"]), voxel_size=tuple(r["voxelSize"]))
     for spec in r["layers"]:
         extra = {"largest_segment_id": spec["largestSegmentId"]} if "largestSegmentId" in spec else {}
         if "dataFormat" in spec:

@@ -66,8 +66,12 @@ export function quietOption(): Option {
   return new Option('-q, --quiet', 'print no progress')
 }
 
+/** Whether a dataset argument is a URL (`s3://…`, `https://…`), which the library opens itself. */
+export const isUrl = (path: string): boolean => /^[a-z][a-z0-9+.-]*:\/\//i.test(path)
+
 /** Opens a dataset, with a clearer message for a path that does not exist at all. */
 export async function openDataset(path: string): Promise<Dataset> {
+  if (isUrl(path)) return Dataset.open(path)
   const info = await stat(path).catch(() => undefined)
   if (!info) throw new CliError(`No dataset at "${path}": the path does not exist`)
   if (!info.isDirectory()) throw new CliError(`No dataset at "${path}": it is not a directory`)
@@ -79,6 +83,8 @@ export async function openDataset(path: string): Promise<Dataset> {
  * directory. Returns whether it exists (so a cleanup can keep the empty directory).
  */
 export async function checkFreeTarget(path: string, what: string): Promise<{ existed: boolean }> {
+  // At a URL, Dataset.create refuses a location that holds a dataset.
+  if (isUrl(path)) return { existed: false }
   const info = await stat(path).catch(() => undefined)
   if (!info) return { existed: false }
   if (!info.isDirectory()) throw new CliError(`${what} "${path}" exists and is not a directory`)
@@ -91,6 +97,8 @@ export async function checkFreeTarget(path: string, what: string): Promise<{ exi
  * before, else its contents (it was empty).
  */
 export async function removeCreated(path: string, existed: boolean): Promise<void> {
+  // What a failed command put in an object store stays: deleting objects there is not undone.
+  if (isUrl(path)) return
   try {
     if (!existed) {
       await rm(path, { recursive: true, force: true })

@@ -37,7 +37,7 @@ async function isDirectory(path: string): Promise<boolean> {
 
 export function register(program: Command): void {
   const command = defineCommand(program, 'compress', 'Compress mags (LZ4HC for WKW, zstd for Zarr), in place or into a new dataset')
-    .argument('<dataset>', 'dataset directory')
+    .argument('<dataset>', 'dataset directory or URL (s3://…, https://…)')
     .argument('[target]', 'new dataset to write the compressed mags to (default: compress in place)')
     .option('-l, --layer <name>', 'layer to compress, repeatable (default: every layer)', collectString)
     .option('-m, --mag <mag>', 'mag to compress, repeatable (default: every mag)', collectMag)

@@ -17,8 +17,8 @@ interface Options extends DistributionOptions {
 
 export function register(program: Command): void {
   const command = defineCommand(program, 'copy-dataset', 'Copy a dataset, converting its layers to another data format if asked')
-    .argument('<source>', 'dataset directory')
-    .argument('<target>', 'new dataset directory (must not exist or be empty)')
+    .argument('<source>', 'dataset directory or URL (s3://…, https://…)')
+    .argument('<target>', 'new dataset directory or s3:// URL (must not exist or be empty)')
     .addOption(new Option('--data-format <format>', 'format of every layer of the copy (default: each keeps its own)').choices(DATA_FORMATS as string[]))
     .option('--chunk-shape <shape>', 'voxels per chunk, "32" or "x,y,z" (default: the source\'s, or the format\'s)', parseShape)
     .option('--shard-shape <shape>', 'voxels per shard file, "1024" or "x,y,z" (default: the source\'s, or the format\'s)', parseShape)

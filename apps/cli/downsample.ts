@@ -115,7 +115,7 @@ interface Options extends DistributionOptions {
 
 export function register(program: Command): void {
   const command = defineCommand(program, 'downsample', 'Create the coarser mags of a dataset\'s layers (median/mode by default)')
-    .argument('<dataset>', 'dataset directory')
+    .argument('<dataset>', 'dataset directory or URL (s3://…, https://…)')
     .option('-l, --layer <name>', 'layer to downsample, repeatable (default: every layer)', collectString)
     .option('--from <mag>', 'mag to start from (default: the coarsest existing mag)', parseMag)
     .option('--max <mag>', 'coarsest mag to create (default: about 100 voxels along x and y)', parseMag)

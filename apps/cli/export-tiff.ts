@@ -48,7 +48,7 @@ export function sliceFileName(name: string | undefined, k: number): string {
 
 export function register(program: Command): void {
   defineCommand(program, 'export-tiff', 'Write one TIFF image per z-slice of a layer (grayscale or RGB)')
-    .argument('<dataset>', 'dataset directory')
+    .argument('<dataset>', 'dataset directory or URL (s3://…, https://…)')
     .argument('<destination>', 'directory for the TIFF files (created if missing)')
     .option('-l, --layer <name>', 'layer to export (default: the only color layer)')
     .option('-m, --mag <mag>', 'mag to export', parseMag, new Mag(1))

@@ -128,7 +128,7 @@ export function formatInfo(info: DatasetInfo): string[] {
 
 export function register(program: Command): void {
   defineCommand(program, 'info', 'Show name, scale, layers and mags of a dataset, with their size on disk')
-    .argument('<dataset>', 'dataset directory')
+    .argument('<dataset>', 'dataset directory or URL (s3://…, https://…)')
     .option('--json', 'print the same as JSON')
     .action(async (path: string, opts: { json?: boolean }) => {
       const info = await datasetInfo(await openDataset(path))

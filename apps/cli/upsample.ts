@@ -26,7 +26,7 @@ export function layerOrOnly(dataset: Dataset, name: string | undefined, command:
 
 export function register(program: Command): void {
   const command = defineCommand(program, 'upsample', 'Create the finer mags of a layer from a coarser mag (nearest neighbour)')
-    .argument('<dataset>', 'dataset directory')
+    .argument('<dataset>', 'dataset directory or URL (s3://…, https://…)')
     .option('-l, --layer <name>', 'layer to upsample (required unless the dataset has one layer)')
     .requiredOption('--from <mag>', 'mag to start from', parseMag)
     .option('--min <mag>', 'finest mag to create', parseMag, new Mag(1))

@@ -1,10 +1,10 @@
 // A copy of a mag's box into another array (another layout, format or compression) as tasks:
 // what compression, `copyDataset` and their CLI commands run on any executor.
-import { resolve } from 'node:path'
 import type { BoundingBox } from '../geometry/bounding-box'
 import type { Vec3 } from '../geometry/vec3'
 import { type MagArray, SHARD_WRITER_BYTES } from '../storage/mag-array'
 import { runStep, type StepOptions } from './step'
+import { resolvePath } from '../storage/location'
 
 /** Bytes a copy task reads per native thread at most: a few source chunks of 16 MiB at most. */
 const READ_BYTES = 2 * (16 << 20)
@@ -27,9 +27,9 @@ export interface MagCopy {
  */
 export async function copyMag(copy: MagCopy, shards: readonly Vec3[], opts: StepOptions): Promise<void> {
   // Tasks may run in other directories and on other machines: their paths are absolute.
-  const source = { path: resolve(copy.source.path), mag: copy.sourceMag }
-  const target = { path: resolve(copy.target.path), mag: copy.targetMag }
-  const dataset = resolve(copy.dataset)
+  const source = { path: resolvePath(copy.source.path), mag: copy.sourceMag }
+  const target = { path: resolvePath(copy.target.path), mag: copy.targetMag }
+  const dataset = resolvePath(copy.dataset)
   const { topLeft: offset, size } = copy.box
   const memory = SHARD_WRITER_BYTES + opts.executor.threadsPerTask * READ_BYTES
   await runStep(

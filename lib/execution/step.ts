@@ -7,11 +7,10 @@
 // ones are handed out again; tasks that do not write whole shards (image slabs) are recorded in
 // the marker as they succeed. Any other content of the target is written anew.
 import { randomBytes } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
-import { join } from 'node:path'
 import type { Vec3 } from '../geometry/vec3'
 import type { Progress } from '../native/long-op'
-import { remove, writeFileAtomically } from '../storage/files'
+import { readText, remove, writeFileAtomically } from '../storage/files'
+import { joinPath } from '../storage/location'
 import type { MagArray } from '../storage/mag-array'
 import type { Executor } from './executor'
 import { type Task, type TaskResult, taskWeight } from './task'
@@ -49,13 +48,13 @@ export function newRunId(): string {
 
 async function readMarker(target: MagArray): Promise<Marker | undefined> {
   try {
-    return JSON.parse(await readFile(join(target.path, MARKER), 'utf8')) as Marker
+    return JSON.parse(await readText(joinPath(target.path, MARKER))) as Marker
   } catch {
     return undefined
   }
 }
 
-const writeMarker = (target: MagArray, marker: Marker) => writeFileAtomically(join(target.path, MARKER), JSON.stringify(marker))
+const writeMarker = (target: MagArray, marker: Marker) => writeFileAtomically(joinPath(target.path, MARKER), JSON.stringify(marker))
 
 /**
  * Runs the work of one step into `target` on `opts.executor` and resolves with the results of
@@ -98,5 +97,5 @@ export async function runStep(target: MagArray, fingerprint: unknown, work: Shar
 
 /** Removes the marker of a finished step, once its result is registered. */
 export async function finishStep(target: MagArray): Promise<void> {
-  await remove(join(target.path, MARKER))
+  await remove(joinPath(target.path, MARKER))
 }

@@ -1,7 +1,7 @@
 // A folder of 2D slices becomes a layer at mag 1 with z = slice index, as the Python library's
 // `add_layer_from_images` does: one task per z-slab of the shard depth, so that tasks write
 // disjoint shards and run on any executor.
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { invalidArgument } from '../errors'
 import { BoundingBox } from '../geometry/bounding-box'
 import { Mag } from '../geometry/mag'
@@ -18,6 +18,7 @@ import type { DataFormat } from '../storage/mag-array'
 import { shardsOf } from '../storage/shards'
 import { scanStack } from './image-stack'
 import { slabMemory } from './image-slab'
+import { joinPath, resolvePath } from '../storage/location'
 
 export interface ImportImagesOptions extends LongOp, Distributable, Pick<AddMagOptions, 'chunkShape' | 'shardShape' | 'blockLen' | 'fileLen'> {
   category?: 'color' | 'segmentation'
@@ -69,7 +70,7 @@ export async function addLayerFromImages(dataset: Dataset, imageDir: string, nam
     ...(category === 'segmentation' ? { largestSegmentId: 0 } : {}),
   })
   const spec = layer.magSpec({ chunkShape: opts.chunkShape, shardShape: opts.shardShape, blockLen: opts.blockLen, fileLen: opts.fileLen, compress: false })
-  const target = await createMagArray(join(layer.path, '1'), spec, true)
+  const target = await createMagArray(joinPath(layer.path, '1'), spec, true)
   const executor = opts.executor ?? new LocalExecutor({ jobs: opts.jobs })
   const depth = spec.shardShape[2]
   const { width, height, channels } = stack
@@ -82,11 +83,11 @@ export async function addLayerFromImages(dataset: Dataset, imageDir: string, nam
         kind: 'images',
         run,
         index: list.length,
-        dataset: resolve(dataset.path),
+        dataset: resolvePath(dataset.path),
         layer: name,
         shards: shardsOf(new BoundingBox([0, 0, z], [width, height, slices.length]), spec.shardShape),
         memory,
-        target: { path: resolve(target.path), mag: '1' },
+        target: { path: resolvePath(target.path), mag: '1' },
         slices,
         z,
         width,

@@ -1,5 +1,5 @@
 import { readdir, realpath, stat } from 'node:fs/promises'
-import { basename, dirname, join, relative, resolve } from 'node:path'
+import { relative } from 'node:path'
 import { WebknossosError, invalidArgument } from '../errors'
 import { type MagLike, toMag } from '../geometry/mag'
 import { type Vec3, formatVec3, vecEquals } from '../geometry/vec3'
@@ -32,6 +32,7 @@ import {
 } from './properties'
 import { SegmentationLayer } from './segmentation-layer'
 import { writeZarrMetadata } from './zarr-metadata'
+import { type StorageOptions, baseName, configureStorage, dirName, isRemote, isWritable, joinPath, normalizeLocation, resolvePath } from '../storage/location'
 
 export interface AddLayerOptions {
   /** Bits of all channels together, e.g. "uint24" for RGB; exclusive with dtypePerChannel. */
@@ -45,7 +46,7 @@ export interface AddLayerOptions {
   dataFormat?: DataFormat
 }
 
-export interface CopyDatasetOptions extends LongOp, Distributable {
+export interface CopyDatasetOptions extends LongOp, Distributable, LocationOptions {
   scale?: Vec3
   /** The layers to copy (default: all). */
   layers?: string[]
@@ -101,6 +102,19 @@ function layerDtype(opts: AddLayerOptions): { dtype: DType; numChannels: number 
  * atomically. Concurrent changes from other objects and processes are therefore never lost;
  * this object then holds the merged state.
  */
+/** Endpoint and credentials of an S3 location; unset fields come from the AWS variables. */
+export interface LocationOptions {
+  storage?: StorageOptions
+}
+
+/** The location as the dataset keeps it, with its storage options configured. */
+function openLocation(location: string, opts: LocationOptions): string {
+  if (typeof location !== 'string' || location === '') throw invalidArgument(`A dataset location must be a non-empty string, but is ${JSON.stringify(location)}`)
+  const path = normalizeLocation(location)
+  configureStorage(path, opts?.storage)
+  return path
+}
+
 export class Dataset {
   #json: DatasetJson
   readonly #layers = new Map<string, Layer>()
@@ -113,15 +127,20 @@ export class Dataset {
   }
 
   get #propertiesPath(): string {
-    return join(this.path, PROPERTIES_FILE_NAME)
+    return joinPath(this.path, PROPERTIES_FILE_NAME)
   }
 
-  /** Creates a dataset in `path`, which must not exist or be an empty directory. */
-  static async create(path: string, opts: { scale: Vec3; name?: string }): Promise<Dataset> {
+  /**
+   * Creates a dataset in `path`, which must not exist or be an empty directory; or at an
+   * `s3://` URL without a dataset.
+   */
+  static async create(location: string, opts: { scale: Vec3; name?: string } & LocationOptions): Promise<Dataset> {
+    const path = openLocation(location, opts)
     const scale = checkScale(opts?.scale)
-    const name = opts.name ?? basename(resolve(path))
+    const name = opts.name ?? baseName(resolvePath(path))
     if (typeof name !== 'string' || name === '') throw invalidArgument(`name must be a non-empty string, but is ${JSON.stringify(name)}`)
-    const info = await stat(path).catch(() => undefined)
+    if (!isWritable(path)) throw new WebknossosError('ERR_WK_READ_ONLY', `Cannot create a dataset at "${path}": web servers are read-only`)
+    const info = isRemote(path) ? undefined : await stat(path).catch(() => undefined)
     if (info && (!info.isDirectory() || (await readdir(path)).length > 0)) {
       throw new WebknossosError('ERR_WK_ALREADY_EXISTS', `Cannot create a dataset at "${path}": it exists and is not an empty directory`)
     }
@@ -136,22 +155,25 @@ export class Dataset {
     return dataset
   }
 
-  static async open(path: string): Promise<Dataset> {
+  /** Opens the dataset at a path, an `s3://` URL or an `http(s)://` URL (read-only). */
+  static async open(location: string, opts: LocationOptions = {}): Promise<Dataset> {
+    const path = openLocation(location, opts)
     const dataset = new Dataset(path, await Dataset.#read(path))
     await dataset.#adopt(dataset.#json)
     return dataset
   }
 
   static async #read(path: string): Promise<DatasetJson> {
-    const file = join(path, PROPERTIES_FILE_NAME)
+    const file = joinPath(path, PROPERTIES_FILE_NAME)
     if (!(await exists(file))) throw new WebknossosError('ERR_WK_NOT_FOUND', `No dataset at "${path}": "${file}" is missing`)
     return parseProperties(await readText(file), file)
   }
 
   /** Opens the dataset at `path` if it exists (with the same scale and name), else creates it. */
-  static async getOrCreate(path: string, opts: { scale: Vec3; name?: string }): Promise<Dataset> {
+  static async getOrCreate(location: string, opts: { scale: Vec3; name?: string } & LocationOptions): Promise<Dataset> {
+    const path = openLocation(location, opts)
     const scale = checkScale(opts?.scale)
-    if (!(await exists(join(path, PROPERTIES_FILE_NAME)))) return Dataset.create(path, opts)
+    if (!(await exists(joinPath(path, PROPERTIES_FILE_NAME)))) return Dataset.create(path, opts)
     const dataset = await Dataset.open(path)
     if (!vecEquals(dataset.scale, scale)) {
       throw new WebknossosError('ERR_WK_MISMATCH', `Dataset "${path}" has scale ${formatVec3(dataset.scale)}, not ${formatVec3(scale)}`)
@@ -208,7 +230,7 @@ export class Dataset {
       if (opts.mappings?.length) json.mappings = [...opts.mappings]
     }
     // A directory left by an addLayer that was killed before it saved is simply reused.
-    await makeDirectory(join(this.path, name))
+    await makeDirectory(joinPath(this.path, name))
     await this.update((disk) => {
       if (disk.dataLayers.some((l) => l.name === name)) {
         throw new WebknossosError('ERR_WK_ALREADY_EXISTS', `Layer "${name}" already exists in "${this.path}"`)
@@ -261,17 +283,17 @@ export class Dataset {
   }
 
   async #addForeignLayer(layerOrPath: Layer | string, place: (source: string, target: string) => Promise<void>): Promise<Layer> {
-    const given = layerOrPath instanceof Layer ? layerOrPath.path : resolve(layerOrPath)
+    const given = layerOrPath instanceof Layer ? layerOrPath.path : resolvePath(layerOrPath)
     const source = await realpath(given).catch(() => {
       throw new WebknossosError('ERR_WK_NOT_FOUND', `No layer directory at "${given}"`)
     })
-    const name = checkLayerName(basename(source))
+    const name = checkLayerName(baseName(source))
     if (this.#json.dataLayers.some((l) => l.name === name)) {
       throw new WebknossosError('ERR_WK_ALREADY_EXISTS', `Layer "${name}" already exists in "${this.path}"`)
     }
-    const foreign = (await Dataset.open(dirname(source))).getLayer(name)
+    const foreign = (await Dataset.open(dirName(source))).getLayer(name)
     const json = structuredClone(foreign.properties)
-    await place(source, join(this.path, name))
+    await place(source, joinPath(this.path, name))
     await this.update((disk) => {
       if (disk.dataLayers.some((l) => l.name === name)) {
         throw new WebknossosError('ERR_WK_ALREADY_EXISTS', `Layer "${name}" already exists in "${this.path}"`)
@@ -312,7 +334,7 @@ export class Dataset {
     const wanted = opts.mags?.map((m) => toMag(m).toLayerName())
     // Every layer copied must have every mag asked for: checked before anything is written.
     for (const layer of layers) for (const name of wanted ?? []) layer.getMag(name)
-    const target = await Dataset.create(newPath, { scale: opts.scale ?? this.scale })
+    const target = await Dataset.create(newPath, { scale: opts.scale ?? this.scale, storage: opts.storage })
     const steps: { layer: Layer; mag: string; options: AddMagOptions }[] = []
     for (const layer of layers) {
       const format = dataFormat ?? layer.dataFormat
@@ -323,7 +345,7 @@ export class Dataset {
       delete json.wkwResolutions
       if (fresh.mags) json.mags = []
       if (fresh.wkwResolutions) json.wkwResolutions = []
-      await makeDirectory(join(target.path, layer.name))
+      await makeDirectory(joinPath(target.path, layer.name))
       await target.update((disk) => {
         disk.dataLayers.push(json)
       })
@@ -349,7 +371,7 @@ export class Dataset {
     for (const { layer, mag, options } of steps) {
       const source = layer.getMag(mag)
       const into = target.getLayer(layer.name)
-      const array = await createMagArray(join(into.path, mag), into.magSpec(options), true)
+      const array = await createMagArray(joinPath(into.path, mag), into.magSpec(options), true)
       const box = layer.boundingBox.alignWithMag(source.mag, { ceil: true }).inMag(source.mag)
       copies.push({ source, into, array, box, shards: box.isEmpty() ? [] : await source.array.copyTargets(array, box) })
     }
@@ -420,7 +442,7 @@ export class Dataset {
       if (disk.dataLayers.some((l) => l.name === newName)) {
         throw new WebknossosError('ERR_WK_ALREADY_EXISTS', `Layer "${newName}" already exists in "${this.path}"`)
       }
-      await move(join(this.path, oldName), join(this.path, newName))
+      await move(joinPath(this.path, oldName), joinPath(this.path, newName))
       json.name = newName
       renameMagPaths(json, oldName)
       this.#layers.delete(oldName)
@@ -475,7 +497,7 @@ export class Dataset {
   async #inferNumChannels(json: LayerJson): Promise<number> {
     const first = magEntries(json)[0]
     if (first) {
-      const dir = first.path ? join(this.path, first.path) : join(this.path, json.name, first.mag.toLayerName())
+      const dir = first.path ? joinPath(this.path, first.path) : joinPath(this.path, json.name, first.mag.toLayerName())
       try {
         const { MagArray } = await import('../storage/mag-array')
         return (await MagArray.open(dir)).info.numChannels

@@ -1,5 +1,5 @@
 import { realpath } from 'node:fs/promises'
-import { basename, dirname, join, relative, resolve } from 'node:path'
+import { relative } from 'node:path'
 import { WebknossosError, invalidArgument } from '../errors'
 import { BoundingBox } from '../geometry/bounding-box'
 import { Mag, type MagLike, toMag } from '../geometry/mag'
@@ -18,7 +18,7 @@ import {
 } from '../sampling/downsampling'
 import type { SamplingPlan } from '../sampling/plan'
 import type { DType } from '../storage/dtype'
-import { copyTree, exists, makeSymlink, remove } from '../storage/files'
+import { copyTree, makeSymlink, remove } from '../storage/files'
 import { type ArraySpec, type Compression, type DataFormat, MagArray } from '../storage/mag-array'
 import { checkLength } from '../storage/wkw'
 import type { Dataset } from './dataset'
@@ -26,6 +26,7 @@ import { dtypePerChannelToPerLayer } from './element-class'
 import { MagView } from './mag-view'
 import { type MagLocation, isUrl, locateMag } from './paths'
 import { type Category, type LayerJson, type LayerViewConfiguration, PROPERTIES_FILE_NAME, addMagEntry, magEntries, removeMagEntry } from './properties'
+import { baseName, dirName, joinPath, resolvePath } from '../storage/location'
 
 export interface AddMagOptions {
   /** Voxels per chunk, the unit of compression (default 32³). WKW: the block, cubic. */
@@ -139,7 +140,7 @@ export class Layer {
   }
 
   get path(): string {
-    return join(this.dataset.path, this.name)
+    return joinPath(this.dataset.path, this.name)
   }
 
   get category(): Category {
@@ -193,7 +194,7 @@ export class Layer {
     const m = toMag(mag)
     this.#checkNew(m)
     const spec = this.magSpec(opts)
-    return this.#register(m, await createMagArray(join(this.path, m.toLayerName()), spec, false))
+    return this.#register(m, await createMagArray(joinPath(this.path, m.toLayerName()), spec, false))
   }
 
   /** The existing mag if its layout matches; otherwise a new one. */
@@ -229,13 +230,13 @@ export class Layer {
   }
 
   async #addForeignMag(foreignMagPath: string, place: (source: string, target: string) => Promise<void>): Promise<MagView> {
-    const source = await realpath(resolve(foreignMagPath)).catch(() => {
+    const source = await realpath(resolvePath(foreignMagPath)).catch(() => {
       throw new WebknossosError('ERR_WK_NOT_FOUND', `No mag directory at "${foreignMagPath}"`)
     })
-    const mag = new Mag(basename(source))
+    const mag = new Mag(baseName(source))
     this.#checkNew(mag)
     const { Dataset } = await import('./dataset')
-    const foreignLayer = (await Dataset.open(dirname(dirname(source)))).getLayer(basename(dirname(source)))
+    const foreignLayer = (await Dataset.open(dirName(dirName(source)))).getLayer(baseName(dirName(source)))
     const info = foreignLayer.getMag(mag).info
     if (info.voxelType !== this.dtypePerChannel || info.numChannels !== this.numChannels) {
       throw invalidArgument(`Mag "${source}" holds ${info.numChannels} × ${info.voxelType}, layer "${this.name}" ${this.numChannels} × ${this.dtypePerChannel}`)
@@ -243,7 +244,7 @@ export class Layer {
     if (info.dataFormat !== this.dataFormat) {
       throw invalidArgument(`Mag "${source}" is stored as ${info.dataFormat}, layer "${this.name}" as ${this.dataFormat}`)
     }
-    const target = join(this.path, mag.toLayerName())
+    const target = joinPath(this.path, mag.toLayerName())
     await place(source, target)
     return this.#register(mag, await MagArray.open(target), foreignLayer.boundingBox)
   }
@@ -324,7 +325,7 @@ export class Layer {
     const entries = magEntries(this.json)
     const names = new Set(entries.map((e) => e.mag.toLayerName()))
     for (const name of this.#mags.keys()) if (!names.has(name)) this.#mags.delete(name)
-    const origin = { from: 'properties' as const, file: join(this.dataset.path, PROPERTIES_FILE_NAME) }
+    const origin = { from: 'properties' as const, file: joinPath(this.dataset.path, PROPERTIES_FILE_NAME) }
     const ordered = new Map<string, MagView>()
     for (const entry of entries) {
       const name = entry.mag.toLayerName()
@@ -337,8 +338,7 @@ export class Layer {
             : locateMag(entry.path, this.dataset.path, this.path, origin)
         try {
           if (entry.path !== undefined && isUrl(entry.path)) throw new WebknossosError('ERR_WK_INVALID_ARGUMENT', `its path ${entry.path} is a URL: remote mags are not supported yet`)
-          const at = location ?? { directory: { name: (await exists(join(this.path, name))) ? name : entry.mag.toLongLayerName(), relativeTo: 'layer' as const }, owned: true }
-          const array = this.#created.get(name) ?? (await MagArray.open(MagView.pathOf(this, at)))
+          const { at, array } = await this.#openMag(name, entry.mag, location)
           if (array.info.voxelType !== this.dtypePerChannel || array.info.numChannels !== this.numChannels) {
             throw new WebknossosError('ERR_WK_CORRUPT', `its array holds ${array.info.numChannels} × ${array.info.voxelType}, the layer ${this.numChannels} × ${this.dtypePerChannel}`)
           }
@@ -408,6 +408,26 @@ export class Layer {
   /** @internal The layer's properties entry, for copies of the layer. */
   get properties(): LayerJson {
     return this.json
+  }
+
+  /**
+   * The array of mag `name`: at `location` when the properties give its path, else in
+   * <layer>/<mag>, or in <layer>/<x-y-z> as old datasets name it. Each is tried in turn (a web
+   * server cannot say whether a directory exists, only whether a file does).
+   */
+  async #openMag(name: string, mag: Mag, location: MagLocation | undefined): Promise<{ at: MagLocation; array: MagArray }> {
+    const created = this.#created.get(name)
+    const candidates: MagLocation[] = location
+      ? [location]
+      : [name, mag.toLongLayerName()].map((directory) => ({ directory: { name: directory, relativeTo: 'layer' as const }, owned: true }))
+    for (const [i, at] of candidates.entries()) {
+      try {
+        return { at, array: created ?? (await MagArray.open(MagView.pathOf(this, at))) }
+      } catch (error) {
+        if (i === candidates.length - 1 || (error as WebknossosError).code !== 'ERR_WK_NOT_FOUND') throw error
+      }
+    }
+    throw new Error('unreachable: the last candidate returns or throws')
   }
 
   toString(): string {

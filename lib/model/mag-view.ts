@@ -1,5 +1,4 @@
 import { realpath } from 'node:fs/promises'
-import { basename, dirname, join } from 'node:path'
 import { WebknossosError } from '../errors'
 import { BoundingBox } from '../geometry/bounding-box'
 import type { Mag } from '../geometry/mag'
@@ -14,6 +13,7 @@ import type { VoxelInput } from '../storage/voxel-array'
 import { type Layer, createMagArray } from './layer'
 import { type MagLocation, checkLayerName } from './paths'
 import { View } from './view'
+import { baseName, dirName, isRemote, joinPath } from '../storage/location'
 
 const ORIGIN: Vec3 = [0, 0, 0]
 
@@ -40,7 +40,7 @@ export class MagView extends View {
 
   /** @internal The directory of a mag at `location` of `layer`. */
   static pathOf(layer: Layer, location: MagLocation): string {
-    return location.directory.relativeTo === 'layer' ? join(layer.path, location.directory.name) : location.directory.path
+    return location.directory.relativeTo === 'layer' ? joinPath(layer.path, location.directory.name) : location.directory.path
   }
 
   /** The mag's name, as its directory is named: "1", "2-2-1". */
@@ -115,7 +115,7 @@ export class MagView extends View {
       layer: this.layer.name,
     })
     if (opts.targetPath !== undefined) {
-      const target = await MagArray.create(join(opts.targetPath, checkLayerName(this.layer.name), this.name), { ...this.info, compression })
+      const target = await MagArray.create(joinPath(opts.targetPath, checkLayerName(this.layer.name), this.name), { ...this.info, compression })
       await copyMag(copy(target), await this.array.copyTargets(target, EVERYTHING), step)
       await finishStep(target)
       return
@@ -125,8 +125,8 @@ export class MagView extends View {
     const lock = await this.array.lockAll()
     try {
       // The copy goes beside the directory the files are in, where a rename can exchange the two.
-      const directory = await realpath(this.path)
-      const beside = join(dirname(directory), `.${basename(directory)}.compressing`)
+      const directory = isRemote(this.path) ? this.path : await realpath(this.path)
+      const beside = joinPath(dirName(directory), `.${baseName(directory)}.compressing`)
       const target = await createMagArray(beside, { ...this.info, compression }, true)
       await copyMag(copy(target), await this.array.copyTargets(target, EVERYTHING), step)
       await this.array.replaceWith(target)

@@ -1,8 +1,9 @@
 // Confinement: every layer name, mag name and mag path, from the properties file or from a
 // caller, is checked before it becomes a path, so that nothing outside the dataset is written,
 // moved or deleted.
-import { isAbsolute, join, relative, resolve, sep } from 'node:path'
+import { isAbsolute } from 'node:path'
 import { WebknossosError, invalidArgument } from '../errors'
+import { isInside, isRemote, joinPath, relativePath, resolvePath } from '../storage/location'
 
 /** Where a name or path came from: a bad one from a caller is an invalid argument, from a file a corrupt file. */
 export type Origin = { from: 'argument' } | { from: 'properties'; file: string }
@@ -23,12 +24,6 @@ export function checkLayerName(name: unknown, origin: Origin = { from: 'argument
     throw reject(origin, `a layer name must be non-empty, without "/", "\\\\" or NUL, and not start with ".", but is ${JSON.stringify(name)}`)
   }
   return name
-}
-
-/** Whether `path` lies strictly inside `dir` (both taken lexically, as given). */
-export function isInside(dir: string, path: string): boolean {
-  const rel = relative(resolve(dir), resolve(path))
-  return rel !== '' && !isAbsolute(rel) && rel.split(sep)[0] !== '..'
 }
 
 /** A mag's directory and whether the layer owns it (may write, move and delete it). */
@@ -54,7 +49,7 @@ export function locateMag(stored: unknown, datasetPath: string, layerPath: strin
   if (typeof stored !== 'string' || stored === '' || stored.includes('\0')) {
     throw reject(origin, `a mag path must be a non-empty string without NUL, but is ${JSON.stringify(stored)}`)
   }
-  const resolved = isAbsolute(stored) ? stored : join(datasetPath, stored)
-  if (isInside(layerPath, resolved)) return { directory: { name: relative(resolve(layerPath), resolve(resolved)), relativeTo: 'layer' }, owned: true }
-  return { directory: { path: resolve(resolved), relativeTo: 'absolute' }, owned: false }
+  const resolved = isAbsolute(stored) || isRemote(stored) ? stored : joinPath(datasetPath, stored)
+  if (isInside(layerPath, resolved)) return { directory: { name: relativePath(layerPath, resolved) as string, relativeTo: 'layer' }, owned: true }
+  return { directory: { path: resolvePath(resolved), relativeTo: 'absolute' }, owned: false }
 }

@@ -1,7 +1,6 @@
 // The plan of a downsampling or upsampling: every decision (mags, factors, interpolation,
 // target layout, the shards each step writes) is made here, once, before anything is written.
 // `Layer.downsample` and the CLI run plans on any executor, so none of them re-derives a rule.
-import { join, resolve } from 'node:path'
 import { WebknossosError, invalidArgument } from '../errors'
 import type { BoundingBox } from '../geometry/bounding-box'
 import type { Mag } from '../geometry/mag'
@@ -17,6 +16,7 @@ import type { SampleJob, TaskResult } from '../execution/task'
 import { type LongOp, checkLongOp } from '../native/long-op'
 import { type ArraySpec, SHARD_WRITER_BYTES } from '../storage/mag-array'
 import { targetShards } from '../storage/shards'
+import { joinPath, resolvePath } from '../storage/location'
 
 /** One step: `target` made from `source`; boxes in each mag's voxels. */
 export interface PlannedStep {
@@ -127,7 +127,7 @@ export class SamplingPlan {
     const total = this.total
     for (const step of this.steps) {
       const source = this.layer.getMag(step.source)
-      const target = await createMagArray(join(this.layer.path, step.target.toLayerName()), this.spec, true)
+      const target = await createMagArray(joinPath(this.layer.path, step.target.toLayerName()), this.spec, true)
       const offset = before
       const onProgress = (p: { done: number }) => opts.onProgress?.({ done: offset + p.done, total })
       const job: SampleJob = {
@@ -140,10 +140,10 @@ export class SamplingPlan {
         bufferEdgeLen: this.bufferEdgeLen,
       }
       // Tasks may run in other directories and on other machines: their paths are absolute.
-      const from = { path: resolve(source.array.path), mag: source.name }
-      const to = { path: resolve(target.path), mag: step.target.toLayerName() }
+      const from = { path: resolvePath(source.array.path), mag: source.name }
+      const to = { path: resolvePath(target.path), mag: step.target.toLayerName() }
       const memory = this.taskMemory(executor.threadsPerTask)
-      const { dataset, name: layer } = { dataset: resolve(this.layer.dataset.path), name: this.layer.name }
+      const { dataset, name: layer } = { dataset: resolvePath(this.layer.dataset.path), name: this.layer.name }
       const results = await runStep(
         target,
         { kind: 'sample', source: from.path, job, spec: this.spec },

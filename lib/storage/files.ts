@@ -1,13 +1,34 @@
 // File-system steps of the dataset layer, each turning OS errors into WebknossosErrors that name
 // the path. Files are replaced atomically and durably, only regular files are read, and a
-// symlink is removed, never followed.
+// symlink is removed, never followed. At a URL the same steps go to the object store, which
+// has no directories (making one is nothing), no renames and no symlinks.
 import { randomBytes } from 'node:crypto'
 import { constants } from 'node:fs'
 import { type FileHandle, access, cp, lstat, mkdir, open, rename, rm, symlink } from 'node:fs/promises'
 import { basename, dirname, join } from 'node:path'
-import { WebknossosError, ioError } from '../errors'
+import { WebknossosError, invalidArgument, ioError } from '../errors'
+import { nativeCall } from '../native/native'
+import { isRemote, isWritable, remoteStore } from './location'
+
+/** `path`'s content from its object store, `undefined` when there is none. */
+async function getRemote(path: string): Promise<Buffer | undefined> {
+  const { store, key } = await remoteStore(path)
+  return (await nativeCall(() => store.get(key))) ?? undefined
+}
+
+function notRemote(what: string, path: string): WebknossosError {
+  return invalidArgument(`Cannot ${what} "${path}": object stores and web servers have no directories to ${what === 'create the symlink' ? 'link' : what}`)
+}
 
 export async function exists(path: string): Promise<boolean> {
+  if (isRemote(path)) {
+    // A "directory" of an object store exists when keys start with it. Web servers cannot
+    // list: there only files are known to exist.
+    if ((await getRemote(path)) !== undefined) return true
+    if (!isWritable(path)) return false
+    const { store, key } = await remoteStore(path)
+    return (await nativeCall(() => store.list(key))).length > 0
+  }
   try {
     await access(path, constants.F_OK)
     return true
@@ -32,6 +53,10 @@ async function syncDirectory(dir: string): Promise<void> {
  * is on disk when the Promise resolves.
  */
 export async function writeFileAtomically(path: string, text: string): Promise<void> {
+  if (isRemote(path)) {
+    const { store, key } = await remoteStore(path)
+    return nativeCall(() => store.put(key, Buffer.from(text)))
+  }
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}-${randomBytes(4).toString('hex')}.tmp`)
   let handle: FileHandle | undefined
   try {
@@ -55,6 +80,11 @@ export async function writeFileAtomically(path: string, text: string): Promise<v
  * a read that never returns.
  */
 export async function readText(path: string): Promise<string> {
+  if (isRemote(path)) {
+    const bytes = await getRemote(path)
+    if (bytes === undefined) throw new WebknossosError('ERR_WK_NOT_FOUND', `"${path}" does not exist`)
+    return bytes.toString('utf8')
+  }
   let handle: FileHandle
   try {
     handle = await open(path, constants.O_RDONLY | constants.O_NONBLOCK)
@@ -73,6 +103,7 @@ export async function readText(path: string): Promise<string> {
 }
 
 export async function makeDirectory(path: string): Promise<void> {
+  if (isRemote(path)) return
   try {
     await mkdir(path, { recursive: true })
   } catch (error) {
@@ -82,6 +113,10 @@ export async function makeDirectory(path: string): Promise<void> {
 
 /** Deletes a file or directory tree; a symlink is removed, never what it points to. */
 export async function remove(path: string): Promise<void> {
+  if (isRemote(path)) {
+    const { store, key } = await remoteStore(path)
+    return nativeCall(() => store.deleteTree(key))
+  }
   try {
     const info = await lstat(path).catch(() => undefined)
     if (info?.isSymbolicLink()) await rm(path)
@@ -92,6 +127,7 @@ export async function remove(path: string): Promise<void> {
 }
 
 export async function move(from: string, to: string): Promise<void> {
+  if (isRemote(from) || isRemote(to)) throw notRemote('move', from)
   try {
     await rename(from, to)
   } catch (error) {
@@ -100,6 +136,7 @@ export async function move(from: string, to: string): Promise<void> {
 }
 
 export async function copyTree(from: string, to: string): Promise<void> {
+  if (isRemote(from) || isRemote(to)) throw notRemote('copy', from)
   try {
     await cp(from, to, { recursive: true, dereference: true, errorOnExist: true, force: false })
   } catch (error) {
@@ -108,6 +145,7 @@ export async function copyTree(from: string, to: string): Promise<void> {
 }
 
 export async function makeSymlink(target: string, path: string): Promise<void> {
+  if (isRemote(target) || isRemote(path)) throw notRemote('create the symlink', path)
   try {
     await symlink(target, path, 'dir')
   } catch (error) {

@@ -9,6 +9,7 @@ import { type LongOp, runNative } from '../native/long-op'
 import { native, nativeCall } from '../native/native'
 import { type DType, bytesOf, dtypeSize } from './dtype'
 import { targetShards } from './shards'
+import { storageFor } from './location'
 import { type VoxelArray, type VoxelInput, zeros } from './voxel-array'
 
 /** Every voxel a dataset can hold: the box of whole-array copies. */
@@ -81,16 +82,16 @@ export class MagArray {
     this.#locate = () => path
   }
 
-  /** Opens the array in directory `path`, whatever its format; ERR_WK_NOT_FOUND without one. */
+  /** Opens the array in directory (or at URL) `path`, whatever its format; ERR_WK_NOT_FOUND without one. */
   static async open(path: string): Promise<MagArray> {
-    const handle = await nativeCall(() => native.openArray(path))
+    const handle = await nativeCall(() => native.openArray(path, storageFor(path)))
     return new MagArray(path, handle, toInfo(await nativeCall(() => handle.info())))
   }
 
   /** Creates an array in directory `path`; ERR_WK_ALREADY_EXISTS if it holds one. */
   static async create(path: string, spec: ArraySpec): Promise<MagArray> {
     const handle = await nativeCall(() =>
-      native.createArray(path, { ...spec, chunkShape: [...spec.chunkShape], shardShape: [...spec.shardShape] }),
+      native.createArray(path, { ...spec, chunkShape: [...spec.chunkShape], shardShape: [...spec.shardShape] }, storageFor(path)),
     )
     return new MagArray(path, handle, toInfo(await nativeCall(() => handle.info())))
   }
@@ -112,7 +113,7 @@ export class MagArray {
   async handle(): Promise<NativeArray> {
     const path = this.path
     if (path !== this.#openedAt) {
-      const handle = await nativeCall(() => native.openArray(path))
+      const handle = await nativeCall(() => native.openArray(path, storageFor(path)))
       this.#info = toInfo(await nativeCall(() => handle.info()))
       this.#handle = handle
       this.#openedAt = path

@@ -28,7 +28,9 @@
 # Why a venv of its own and not .venv-ref: moto[server] brings the newest boto3/botocore, Flask and
 # Werkzeug, while s3fs (which webknossos needs for s3:// paths) pins aiobotocore and through it a
 # narrow botocore range; sharing one venv would make pip downgrade one side or fail, and would
-# change the reference oracle's environment. .venv-s3 only serves this script.
+# change the reference oracle's environment. .venv-s3 only serves this script; besides the repo's
+# /.venv-s3 ignore rule it holds its own .gitignore of `*`, so git (status, stash -u, clean -fd)
+# leaves it alone in any checkout or worktree.
 #
 # State: moto keeps buckets and objects in the server's memory (objects larger than its key buffer
 # spill to temporary files, which go to $WK_S3_DIR/tmp), so stop/restart loses all data. The
@@ -88,6 +90,9 @@ cmd_install() {
       python3 -m venv "$VENV"
     }
   fi
+  # Self-ignoring venv (as virtualenv/uv do): an untracked venv in the work tree is swept up by
+  # `git stash -u` / `git clean -fd` (seen happen), also where .gitignore lacks /.venv-s3.
+  [[ -e "$VENV/.gitignore" ]] || echo '*' >"$VENV/.gitignore"
   "$VENV/bin/pip" install -q --disable-pip-version-check "$MOTO_REQ"
   installed || { log "moto not importable in $VENV after install"; return 1; }
 }
