@@ -32,6 +32,7 @@ export { BullMqExecutor, type BullMqExecutorOptions } from './lib/execution/bull
 export { type BullMqWorkerOptions, runBullMqWorker } from './lib/execution/bullmq-worker'
 export { runTask, writeTaskResult } from './lib/execution/run-task'
 export { type CopyTask, type ImagesTask, type SampleTask, type Task, type TaskResult, checkTask } from './lib/execution/task'
+export { type Server, type ServeOptions, serve } from './lib/serving/server'
 export { type ImageStackInfo, type ImportImagesOptions, scanImages } from './lib/images/import-images'
 
 import { WkwDataset } from './lib/storage/wkw'

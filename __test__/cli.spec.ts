@@ -18,7 +18,7 @@ const haveTiffStack = existsSync(tiffStack)
 const tiffTest = haveTiffStack ? test : (skipReason(`the TIFF stack fixture is missing (${tiffStack})`), test.skip)
 const tiffReferenceTest = haveTiffStack && python ? test : (skipReason('the TIFF stack or the Python reference (with Pillow) is missing'), test.skip)
 
-const COMMANDS = ['info', 'downsample', 'upsample', 'compress', 'convert', 'copy-dataset', 'export-tiff', 'check-equality', 'demo', 'run-task']
+const COMMANDS = ['info', 'downsample', 'upsample', 'compress', 'convert', 'copy-dataset', 'export-tiff', 'check-equality', 'demo', 'run-task', 'worker', 'serve']
 
 /** A failed run: the exit code, exactly one stderr line `wk <command>: ...`, and what it says. */
 function assertFailure(t: ExecutionContext, result: CliResult, command: string, code: number, pattern?: RegExp): void {

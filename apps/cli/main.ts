@@ -15,6 +15,7 @@ import { register as registerDownsample } from './downsample'
 import { register as registerExportTiff } from './export-tiff'
 import { register as registerInfo } from './info'
 import { register as registerRunTask } from './run-task'
+import { register as registerServe } from './serve'
 import { register as registerUpsample } from './upsample'
 import { register as registerWorker } from './worker'
 
@@ -51,6 +52,7 @@ export function buildProgram(): Command {
   registerDemo(program)
   registerRunTask(program)
   registerWorker(program)
+  registerServe(program)
   return program
 }
 

@@ -23,6 +23,15 @@ export function parsePositiveInt(value: string): number {
   return n
 }
 
+/** A TCP port, 0 to 65535 (0: any free one), e.g. `--port 8000`. */
+export function parsePort(value: string): number {
+  const n = Number(value)
+  if (!INTEGER.test(value.trim()) || !Number.isSafeInteger(n) || n < 0 || n > 65535) {
+    throw new InvalidArgumentError(`Expected a port from 0 to 65535, got "${value}".`)
+  }
+  return n
+}
+
 /** "x,y,z" of positive numbers, e.g. `--scale 11.24,11.24,28`. */
 export function parseScale(value: string): [number, number, number] {
   const items = parts(value, 3, 'three positive numbers "x,y,z"')

@@ -4,6 +4,7 @@
 // viewers open the layer directly.
 import { isAbsolute } from 'node:path'
 import { exists, readText, writeFileAtomically } from '../storage/files'
+import type { Mag } from '../geometry/mag'
 import { type DatasetJson, type LayerJson, magEntries, scaleOf } from './properties'
 import { isInside, joinPath, relativePath } from '../storage/location'
 
@@ -13,14 +14,18 @@ function omeAxes() {
   return [{ name: 'c', type: 'channel' }, ...SPACE_AXES.map((name) => ({ name, type: 'space', unit: 'nanometer' }))]
 }
 
-/** One `datasets` entry per mag of the layer that lies inside it: its directory name and scale. */
-function omeDatasets(datasetPath: string, json: DatasetJson, layer: LayerJson) {
-  const scale = scaleOf(json)
+/** OME-NGFF multiscales of a layer whose mags `mags` are at `path` (relative to the layer's group). */
+export function omeMultiscale(scale: readonly number[], mags: { path: string; mag: Mag }[]) {
+  const datasets = mags.map(({ path, mag }) => ({ path, coordinateTransformations: [{ type: 'scale', scale: [1, ...mag.toArray().map((m, i) => m * scale[i])] }] }))
+  return { axes: omeAxes(), datasets }
+}
+
+/** The layer's mags that lie inside its directory, by their path relative to it. */
+function magsInside(datasetPath: string, layer: LayerJson): { path: string; mag: Mag }[] {
   const layerPath = joinPath(datasetPath, layer.name)
   return magEntries(layer).flatMap(({ mag, path }) => {
     const dir = path ? (isAbsolute(path) ? path : joinPath(datasetPath, path)) : joinPath(layerPath, mag.toLayerName())
-    if (!isInside(layerPath, dir)) return []
-    return [{ path: relativePath(layerPath, dir) as string, coordinateTransformations: [{ type: 'scale', scale: [1, ...mag.toArray().map((m, i) => m * scale[i])] }] }]
+    return isInside(layerPath, dir) ? [{ path: relativePath(layerPath, dir) as string, mag }] : []
   })
 }
 
@@ -39,7 +44,7 @@ export async function writeZarrMetadata(datasetPath: string, json: DatasetJson):
   for (const layer of json.dataLayers) {
     const layerPath = joinPath(datasetPath, layer.name)
     if ((layer.dataFormat !== 'zarr' && layer.dataFormat !== 'zarr3') || !(await exists(layerPath))) continue
-    const multiscale = { axes: omeAxes(), datasets: omeDatasets(datasetPath, json, layer) }
+    const multiscale = omeMultiscale(scaleOf(json), magsInside(datasetPath, layer))
     if (layer.dataFormat === 'zarr3') {
       await writeJson(joinPath(layerPath, 'zarr.json'), { zarr_format: 3, node_type: 'group', attributes: { ome: { version: '0.5', multiscales: [multiscale] } } })
     } else {
