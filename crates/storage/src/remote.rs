@@ -237,7 +237,9 @@ impl Store for RemoteStore {
     }
 
     fn list(&self, prefix: &str) -> Result<Vec<String>> {
-        check_key(prefix).or_else(|e| if prefix.is_empty() { Ok(()) } else { Err(e) })?;
+        if !prefix.is_empty() {
+            check_key(prefix)?;
+        }
         let root = self.object_path(prefix);
         let location = self.location(prefix);
         let listing =
