@@ -247,3 +247,11 @@ s3Test('the CLI takes S3 URLs: wk info, wk downsample and wk copy-dataset to a l
   t.is(copied.code, 0, copied.stderr)
   t.deepEqual(await contents(await Dataset.open(local)), await contents(await Dataset.open(url)))
 })
+
+test('HTTP: wk info describes a served dataset (its file counts unknown, as a web server cannot list)', async (t) => {
+  const { root } = await servedDataset(t)
+  const info = await wk(['info', `${await serve(t, root)}/ds`])
+  t.is(info.code, 0, info.stderr)
+  t.regex(info.stdout, /lz4hc/)
+  t.regex(info.stdout, /\n\s+1\s+wkw\s+32³\s+64³\s+lz4hc\s+\?\s/)
+})

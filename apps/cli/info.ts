@@ -13,8 +13,8 @@ export interface MagInfo {
   chunkShape: number[]
   shardShape: number[]
   compression: string
-  /** Shard files (WKW data files, Zarr shards or chunks). */
-  files: number
+  /** Shard files (WKW data files, Zarr shards or chunks); null over HTTP, where nothing can be listed. */
+  files: number | null
   /** Bytes allocated on disk (sparse raw files count only what they use). */
   sizeOnDisk: number
 }
@@ -55,8 +55,9 @@ async function usage(dir: string): Promise<number> {
   return bytes
 }
 
-/** The shard files of a mag. */
-async function countShards(view: MagView): Promise<number> {
+/** The shard files of a mag; null on a web server, which cannot list them. */
+async function countShards(view: MagView): Promise<number | null> {
+  if (/^https?:\/\//i.test(view.path)) return null
   let files = 0
   for await (const _ of view.getBoundingBoxesOnDisk()) files++
   return files
@@ -119,7 +120,7 @@ export function formatInfo(info: DatasetInfo): string[] {
     const rows = [['mag', 'format', 'chunk', 'shard', 'compression', 'files', 'size on disk']]
     const shape = (v: number[]) => (v.every((c) => c === v[0]) ? `${v[0]}³` : v.join('×'))
     for (const m of layer.mags) {
-      rows.push([m.mag, m.dataFormat, shape(m.chunkShape), shape(m.shardShape), m.compression, String(m.files), formatBytes(m.sizeOnDisk)])
+      rows.push([m.mag, m.dataFormat, shape(m.chunkShape), shape(m.shardShape), m.compression, m.files === null ? '?' : String(m.files), formatBytes(m.sizeOnDisk)])
     }
     lines.push(...table(rows).map((r) => `    ${r}`))
   }
