@@ -95,13 +95,6 @@ function layerDtype(opts: AddLayerOptions): { dtype: DType; numChannels: number 
   return { dtype, numChannels }
 }
 
-/**
- * A WEBKNOSSOS dataset: a directory with `datasource-properties.json` and one directory per
- * layer. Every change to the properties is saved right away: under the dataset's lock, the file
- * is read again, this change is applied to what is on disk, and the result replaces the file
- * atomically. Concurrent changes from other objects and processes are therefore never lost;
- * this object then holds the merged state.
- */
 /** Endpoint and credentials of an S3 location; unset fields come from the AWS variables. */
 export interface LocationOptions {
   storage?: StorageOptions
@@ -115,6 +108,14 @@ function openLocation(location: string, opts: LocationOptions): string {
   return path
 }
 
+/**
+ * A WEBKNOSSOS dataset: a directory with `datasource-properties.json` and one directory per
+ * layer. Every change to the properties is saved right away: under the dataset's lock, the file
+ * is read again, this change is applied to what is on disk, and the result replaces the file
+ * atomically. Concurrent changes from other objects and processes are therefore never lost;
+ * this object then holds the merged state. At an `s3://` URL the lock is this process's alone:
+ * an object store has none to share.
+ */
 export class Dataset {
   #json: DatasetJson
   readonly #layers = new Map<string, Layer>()
