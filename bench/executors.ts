@@ -64,7 +64,7 @@ export async function benchExecutors(): Promise<void> {
     const url = `redis://127.0.0.1:${REDIS_PORT}`
     const [node, ...flags] = wkCommand()
     const workers = Array.from({ length: availableParallelism() }, () =>
-      spawn(node, [...flags, 'worker', '--redis', url, '-j', '1'], { stdio: ['ignore', 'pipe', 'inherit'] }),
+      spawn(node, [...flags, 'worker', '--redis', url], { stdio: ['ignore', 'pipe', 'inherit'] }),
     )
     try {
       await Promise.all(workers.map((w) => new Promise<void>((resolve) => w.stdout!.on('data', (d) => String(d).includes('serving') && resolve()))))
@@ -73,7 +73,7 @@ export async function benchExecutors(): Promise<void> {
       await executor.close()
       const peaks = workers.map((w) => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${w.pid}/status`, 'utf8'))![1]))
       rows.push({
-        what: `BullMQ (${workers.length} workers × 1 thread, one task per target shard)`,
+        what: `BullMQ (${workers.length} workers × ${availableParallelism()} threads, the default; one task per target shard)`,
         ours: seconds(bullmq),
         reference: '',
         ratio: `overhead ${(((bullmq - local) / local) * 100).toFixed(0)} %`,
