@@ -2,13 +2,13 @@
 // the same files as the LocalExecutor; killed workers, failing tasks, a restarted coordinator, a
 // restarted Redis, concurrent runs, no workers at all, and an abort.
 import anyTest, { type TestFn } from 'ava'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { Queue } from 'bullmq'
 import { AbortError, BullMqExecutor, Dataset, TaskFailedError } from '../index'
 import { type RunningWk, startWk, wk } from './helpers/cli'
-import { digests, local, makeImages, makeVolume, operations, registeredMags } from './helpers/executors'
+import { digests, local, makeImages, makeVolume, operations, registeredMags, shardFiles } from './helpers/executors'
 import { type Redis, startRedis } from './helpers/services'
 
 interface Context {
@@ -131,21 +131,6 @@ serial('a task that fails every time fails the run within a bounded time, with i
   t.regex(error!.message, /x0\.wkw/, 'the log names the file')
   t.deepEqual(await registeredMags(dir), ['color/1', 'segmentation/1'])
 })
-
-/** WKW data files under `dir` with their inode numbers. */
-function shardFiles(dir: string): Map<string, number> {
-  const files = new Map<string, number>()
-  const walk = (d: string) => {
-    for (const name of existsSync(d) ? readdirSync(d) : []) {
-      const path = join(d, name)
-      const info = statSync(path)
-      if (info.isDirectory()) walk(path)
-      else if (name.endsWith('.wkw') && name !== 'header.wkw') files.set(path, info.ino)
-    }
-  }
-  walk(dir)
-  return files
-}
 
 serial('a coordinator killed mid-run and started again finishes without redoing the complete shards', async (t) => {
   const dir = join(root, 'bullmq-resume')

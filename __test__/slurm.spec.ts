@@ -1,13 +1,13 @@
 // The SlurmExecutor on a real one-node Slurm cluster (scripts/services/slurm.sh): the same files
 // as the LocalExecutor, retries of killed and failing tasks, resumed and concurrent runs.
 import anyTest, { type TestFn } from 'ava'
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import { execFileSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { AbortError, Dataset, SlurmExecutor, TaskFailedError } from '../index'
 import { startWk, wk } from './helpers/cli'
-import { digests, local, makeImages, makeVolume, operations, registeredMags } from './helpers/executors'
+import { digests, local, makeImages, makeVolume, operations, registeredMags, shardFiles } from './helpers/executors'
 import { type Service, startSlurm } from './helpers/services'
 
 interface Context {
@@ -133,21 +133,6 @@ serial('a task that fails every time fails the run within a bounded time, with i
   t.regex(error!.message, /x0\.wkw/, 'the log names the file')
   t.deepEqual(await registeredMags(fresh), ['color/1', 'segmentation/1'])
 })
-
-/** WKW data files under `dir` with their inode numbers. */
-function shardFiles(dir: string): Map<string, number> {
-  const files = new Map<string, number>()
-  const walk = (d: string) => {
-    for (const name of existsSync(d) ? readdirSync(d) : []) {
-      const path = join(d, name)
-      const info = statSync(path)
-      if (info.isDirectory()) walk(path)
-      else if (name.endsWith('.wkw') && name !== 'header.wkw') files.set(path, info.ino)
-    }
-  }
-  walk(dir)
-  return files
-}
 
 serial('a coordinator killed mid-run and started again finishes without redoing the complete shards', async (t) => {
   const { root, small } = t.context

@@ -1,7 +1,7 @@
 // What the executor suites share: the volumes they run on, the operations each executor must do
 // byte for byte as the LocalExecutor does, and the digests of the files they write.
 import { createHash } from 'node:crypto'
-import { cpSync, readFileSync, readdirSync, statSync } from 'node:fs'
+import { cpSync, existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import sharp from 'sharp'
 import { Dataset, type Executor, LocalExecutor, SegmentationLayer } from '../../index'
@@ -99,3 +99,18 @@ export const operations = {
 }
 
 export const local = () => new LocalExecutor()
+
+/** WKW data files under `dir` with their inode numbers. */
+export function shardFiles(dir: string): Map<string, number> {
+  const files = new Map<string, number>()
+  const walk = (d: string) => {
+    for (const name of existsSync(d) ? readdirSync(d) : []) {
+      const path = join(d, name)
+      const info = statSync(path)
+      if (info.isDirectory()) walk(path)
+      else if (name.endsWith('.wkw') && name !== 'header.wkw') files.set(path, info.ino)
+    }
+  }
+  walk(dir)
+  return files
+}

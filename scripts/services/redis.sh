@@ -38,21 +38,10 @@ default_port() {
   else echo 6390; fi
 }
 
-# True if the process exists and is not a zombie. The daemonized redis-server is reparented to
-# PID 1, which may reap late or never (container/VM init), so an exited server can linger as 'Z'.
-proc_running() {
-  local st
-  kill -0 "$1" 2>/dev/null || return 1
-  st="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null || echo X)"
-  [[ "$st" != "Z" && "$st" != "X" ]]
-}
+# shellcheck source=process.sh
+source "$(dirname "${BASH_SOURCE[0]}")/process.sh"
 
-pid_alive() {
-  local pid
-  [[ -s "$PIDFILE" ]] || return 1
-  pid="$(cat "$PIDFILE")"
-  [[ "$pid" =~ ^[0-9]+$ ]] && proc_running "$pid" && [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == redis-server* ]]
-}
+pid_alive() { pid_of "$PIDFILE" redis-server >/dev/null; }
 
 ping_ok() { [[ "$(redis-cli -h 127.0.0.1 -p "$1" ping 2>/dev/null)" == "PONG" ]]; }
 

@@ -55,21 +55,10 @@ default_port() {
   else echo 9010; fi
 }
 
-# True if the process exists and is not a zombie (a detached server is reparented to PID 1, which
-# may reap late in containers, so an exited server can linger as 'Z').
-proc_running() {
-  local st
-  kill -0 "$1" 2>/dev/null || return 1
-  st="$(awk '{print $3}' "/proc/$1/stat" 2>/dev/null || echo X)"
-  [[ "$st" != "Z" && "$st" != "X" ]]
-}
+# shellcheck source=process.sh
+source "$(dirname "${BASH_SOURCE[0]}")/process.sh"
 
-pid_alive() {
-  local pid
-  [[ -s "$PIDFILE" ]] || return 1
-  pid="$(cat "$PIDFILE")"
-  [[ "$pid" =~ ^[0-9]+$ ]] && proc_running "$pid" && [[ "$(cat "/proc/$pid/comm" 2>/dev/null)" == moto_server* ]]
-}
+pid_alive() { pid_of "$PIDFILE" moto_server >/dev/null; }
 
 # An anonymous GET / is ListBuckets on moto's S3; the body tells it from any other HTTP server.
 s3_ok() {
