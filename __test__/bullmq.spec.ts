@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { Queue } from 'bullmq'
 import { AbortError, BullMqExecutor, Dataset, TaskFailedError } from '../index'
 import { type RunningWk, startWk, wk } from './helpers/cli'
-import { digests, local, makeImages, makeVolume, operations, registeredMags, shardFiles } from './helpers/executors'
+import { digests, local, makeImages, makeVolume, operations, registeredMags, resumeAfterKill } from './helpers/executors'
 import { type Redis, startRedis } from './helpers/services'
 
 interface Context {
@@ -136,16 +136,7 @@ serial('a coordinator killed mid-run and started again finishes without redoing 
   const dir = join(root, 'bullmq-resume')
   cpSync(t.context.small, dir, { recursive: true })
   const args = ['downsample', dir, '--max', '8', '--distribution-strategy', 'bullmq', '--redis', redis.url, '-q']
-  const first = startWk(args, { cwd: root })
-  while (shardFiles(join(dir, 'color', '2')).size === 0) await new Promise((r) => setTimeout(r, 10))
-  first.child.kill('SIGKILL')
-  await first.exit
-  const before = shardFiles(join(dir, 'color'))
-  const second = await wk(args, { cwd: root })
-  t.is(second.code, 0, second.stderr)
-  const after = shardFiles(join(dir, 'color'))
-  for (const [path, ino] of before) t.is(after.get(path), ino, `${path} was not written again`)
-  t.deepEqual(digests(dir), t.context.reference.small)
+  await resumeAfterKill(t, dir, args, root, t.context.reference.small)
 })
 
 serial('Redis restarted mid-run loses nothing: the run finishes with the files of the local run', async (t) => {

@@ -6,8 +6,8 @@ import { execFileSync } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { AbortError, Dataset, SlurmExecutor, TaskFailedError } from '../index'
-import { startWk, wk } from './helpers/cli'
-import { digests, local, makeImages, makeVolume, operations, registeredMags, shardFiles } from './helpers/executors'
+import { wk } from './helpers/cli'
+import { digests, local, makeImages, makeVolume, operations, registeredMags, resumeAfterKill } from './helpers/executors'
 import { type Service, startSlurm } from './helpers/services'
 
 interface Context {
@@ -139,17 +139,7 @@ serial('a coordinator killed mid-run and started again finishes without redoing 
   const dir = join(root, 'slurm-resume')
   cpSync(small, dir, { recursive: true })
   const args = ['downsample', dir, '--max', '8', '--distribution-strategy', 'slurm', '-q']
-  const first = startWk(args, { cwd: root })
-  const target = join(dir, 'color', '2')
-  while (shardFiles(target).size === 0) await new Promise((r) => setTimeout(r, 50))
-  first.child.kill('SIGKILL')
-  await first.exit
-  const before = shardFiles(join(dir, 'color'))
-  const second = await wk(args, { cwd: root })
-  t.is(second.code, 0, second.stderr)
-  const after = shardFiles(join(dir, 'color'))
-  for (const [path, ino] of before) t.is(after.get(path), ino, `${path} was not written again`)
-  t.deepEqual(digests(dir), t.context.reference.small)
+  await resumeAfterKill(t, dir, args, root, t.context.reference.small)
 })
 
 serial('two runs on different layers of one dataset at once leave both layers\' mags in the properties', async (t) => {

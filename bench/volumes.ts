@@ -1,4 +1,5 @@
 // Synthetic volumes of the benchmarks, generated one z-slab at a time.
+import { closeSync, openSync, writeSync } from 'node:fs'
 
 /** Smooth structures plus noise, like an EM image: slab [z0, z0 + depth) of an edge³ volume. */
 export function colorSlab(edge: number, z0: number, depth: number): Uint8Array {
@@ -34,4 +35,25 @@ export function segmentationSlab(edge: number, z0: number, depth: number): Uint3
     }
   }
   return data
+}
+
+export type SlabMaker = (edge: number, z0: number, depth: number) => Uint8Array | Uint32Array
+
+/**
+ * The slabs of depth `slab` of an edge³ volume, also written one after the other to `file`, where
+ * the Python side of a bench reads the same bytes.
+ */
+export function slabsWithInput(makeSlab: SlabMaker, edge: number, slab: number, file: string): (Uint8Array | Uint32Array)[] {
+  const fd = openSync(file, 'w')
+  const slabs: (Uint8Array | Uint32Array)[] = []
+  try {
+    for (let z = 0; z < edge; z += slab) {
+      const data = makeSlab(edge, z, slab)
+      slabs.push(data)
+      writeSync(fd, new Uint8Array(data.buffer, data.byteOffset, data.byteLength))
+    }
+  } finally {
+    closeSync(fd)
+  }
+  return slabs
 }

@@ -3,11 +3,11 @@
 // throughput and the ratio. Raw writes are also compared with `cp` of the same bytes. Every step
 // is the best of REPEAT rounds on each side.
 import { execFileSync } from 'node:child_process'
-import { closeSync, openSync, rmSync, writeSync } from 'node:fs'
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { WkwDataset } from '../index'
 import { type Row, printTable, python, seconds, timed, workDir } from './util'
-import { colorSlab, segmentationSlab } from './volumes'
+import { type SlabMaker, colorSlab, segmentationSlab, slabsWithInput } from './volumes'
 
 /** Seconds of each step of one round; the Python side has no `cp`. */
 type Steps = Record<'writeRaw' | 'cp' | 'compress' | 'readLz4hc', number>
@@ -16,16 +16,10 @@ const EDGE = 1024
 const SLAB = 256
 const REPEAT = 3
 
-async function volume(name: string, dtype: 'uint8' | 'uint32', makeSlab: (edge: number, z0: number, depth: number) => Uint8Array | Uint32Array): Promise<Row[]> {
+async function volume(name: string, dtype: 'uint8' | 'uint32', makeSlab: SlabMaker): Promise<Row[]> {
   const dir = workDir(`wkw-${dtype}`)
   const input = join(dir, 'input.bin')
-  const fd = openSync(input, 'w')
-  const slabs: (Uint8Array | Uint32Array)[] = []
-  for (let z = 0; z < EDGE; z += SLAB) {
-    slabs.push(makeSlab(EDGE, z, SLAB))
-    writeSync(fd, new Uint8Array(slabs[slabs.length - 1].buffer))
-  }
-  closeSync(fd)
+  const slabs = slabsWithInput(makeSlab, EDGE, SLAB, input)
   const bytes = EDGE ** 3 * slabs[0].BYTES_PER_ELEMENT
 
   const rawDir = join(dir, 'ours', 'raw')

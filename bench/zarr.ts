@@ -4,11 +4,11 @@
 // bytes; then a 24³ unaligned write into the compressed shard, on both sides and into a compressed
 // WKW mag of ours. Every step is the best of REPEAT rounds on each side, the sides alternating.
 import { execFileSync } from 'node:child_process'
-import { closeSync, openSync, rmSync, writeSync } from 'node:fs'
+import { rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { Dataset, type DataFormat, type MagView } from '../index'
 import { type Row, printTable, python, seconds, timed, workDir } from './util'
-import { colorSlab, segmentationSlab } from './volumes'
+import { type SlabMaker, colorSlab, segmentationSlab, slabsWithInput } from './volumes'
 
 type Steps = Record<'write' | 'read' | 'smallWrite', number>
 
@@ -24,16 +24,10 @@ async function mag(dir: string, format: DataFormat, dtype: 'uint8' | 'uint32'): 
   return layer.addMag(1, { compress: format !== 'wkw' })
 }
 
-async function volume(name: string, dtype: 'uint8' | 'uint32', makeSlab: (edge: number, z0: number, depth: number) => Uint8Array | Uint32Array): Promise<Row[]> {
+async function volume(name: string, dtype: 'uint8' | 'uint32', makeSlab: SlabMaker): Promise<Row[]> {
   const dir = workDir(`zarr-${dtype}`)
   const input = join(dir, 'input.bin')
-  const fd = openSync(input, 'w')
-  const slabs: (Uint8Array | Uint32Array)[] = []
-  for (let z = 0; z < EDGE; z += SLAB) {
-    slabs.push(makeSlab(EDGE, z, SLAB))
-    writeSync(fd, new Uint8Array(slabs[slabs.length - 1].buffer))
-  }
-  closeSync(fd)
+  const slabs = slabsWithInput(makeSlab, EDGE, SLAB, input)
   const bytes = EDGE ** 3 * slabs[0].BYTES_PER_ELEMENT
   const small = { data: slabs[0].subarray(0, SMALL ** 3), shape: [SMALL, SMALL, SMALL] as [number, number, number] }
   const writeAll = async (view: MagView) => {

@@ -3,8 +3,10 @@
 import { createHash } from 'node:crypto'
 import { cpSync, existsSync, readFileSync, readdirSync, statSync } from 'node:fs'
 import { join, relative } from 'node:path'
+import type { ExecutionContext } from 'ava'
 import sharp from 'sharp'
 import { Dataset, type Executor, LocalExecutor, SegmentationLayer } from '../../index'
+import { startWk, wk } from './cli'
 
 /**
  * A dataset at `dir` with a uint8 color and a uint32 segmentation layer of `edge`³ voxels at mag 1,
@@ -101,7 +103,7 @@ export const operations = {
 export const local = () => new LocalExecutor()
 
 /** WKW data files under `dir` with their inode numbers. */
-export function shardFiles(dir: string): Map<string, number> {
+function shardFiles(dir: string): Map<string, number> {
   const files = new Map<string, number>()
   const walk = (d: string) => {
     for (const name of existsSync(d) ? readdirSync(d) : []) {
@@ -113,4 +115,22 @@ export function shardFiles(dir: string): Map<string, number> {
   }
   walk(dir)
   return files
+}
+
+/**
+ * Starts `wk <args>` (a distributed downsample of the copy at `dir`), kills it with SIGKILL once
+ * the first target shard of color mag 2 exists, runs it again to the end, and checks that no
+ * complete shard was written again and that the files are `expected`.
+ */
+export async function resumeAfterKill(t: ExecutionContext, dir: string, args: string[], cwd: string, expected: Record<string, string>): Promise<void> {
+  const first = startWk(args, { cwd })
+  while (shardFiles(join(dir, 'color', '2')).size === 0) await new Promise((r) => setTimeout(r, 10))
+  first.child.kill('SIGKILL')
+  await first.exit
+  const before = shardFiles(join(dir, 'color'))
+  const second = await wk(args, { cwd })
+  t.is(second.code, 0, second.stderr)
+  const after = shardFiles(join(dir, 'color'))
+  for (const [path, ino] of before) t.is(after.get(path), ino, `${path} was not written again`)
+  t.deepEqual(digests(dir), expected)
 }
